@@ -1,0 +1,499 @@
+//! The high-level capture API: the engine under the faithful socket, with the knobs a capture
+//! tool needs (families, direction, snap length, ring size, latency, filter, fanout).
+
+use crate::error::{Error, Result};
+use crate::iface::{self, Interface};
+use crate::kfilter::{self, DirectionFilter, Insn, KernelFilter};
+use crate::meta::PacketInfo;
+use crate::ring::block::Frames;
+use crate::ring::{self, BlockGuard, Ring, RingGeometry};
+use crate::socket::RcvAll;
+use crate::sys::packet::{PacketSocket, ETH_P_ALL};
+use crate::sys::{ring as sys_ring, wait};
+use crate::waiting::{AbortHandle, AbortSlot, DownWatch};
+use crate::wsa::WsaCode;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Which IP families a capture keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Families {
+    /// IPv4 only.
+    V4,
+    /// IPv6 only.
+    V6,
+    /// Both.
+    Both,
+}
+
+impl Families {
+    fn ethertypes(self) -> Vec<u16> {
+        match self {
+            Families::V4 => vec![kfilter::ETH_P_IP],
+            Families::V6 => vec![kfilter::ETH_P_IPV6],
+            Families::Both => vec![kfilter::ETH_P_IP, kfilter::ETH_P_IPV6],
+        }
+    }
+}
+
+/// How packets are spread over the sockets of a fanout group (PACKET_FANOUT modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FanoutMode {
+    /// By flow hash: a flow stays on one worker, in order.
+    Hash,
+    /// Round robin: even load, flows reordered across workers.
+    LoadBalance,
+    /// By the CPU that received the packet.
+    Cpu,
+}
+
+impl FanoutMode {
+    fn kernel_value(self) -> u32 {
+        match self {
+            FanoutMode::Hash => libc::PACKET_FANOUT_HASH,
+            FanoutMode::LoadBalance => libc::PACKET_FANOUT_LB,
+            FanoutMode::Cpu => libc::PACKET_FANOUT_CPU,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Target {
+    Address(SocketAddr),
+    Name(String),
+}
+
+/// Block retire timeouts: a partly filled block reaches user space after this long.
+/// Rounded up to whole jiffies by the kernel (4 ms at HZ=250).
+const LOW_LATENCY_TIMEOUT_MS: u32 = 1;
+const BATCH_TIMEOUT_MS: u32 = 50;
+
+/// Settings for [`Capture`]; start from [`Capture::builder`].
+#[derive(Clone, Debug)]
+pub struct CaptureBuilder {
+    target: Option<Target>,
+    families: Families,
+    mode: RcvAll,
+    direction: Option<DirectionFilter>,
+    snaplen: u32,
+    ring_bytes: u64,
+    block_size: u32,
+    low_latency: bool,
+    filter: Option<Vec<Insn>>,
+}
+
+impl Default for CaptureBuilder {
+    fn default() -> Self {
+        CaptureBuilder {
+            target: None,
+            families: Families::Both,
+            mode: RcvAll::On,
+            direction: None,
+            snaplen: kfilter::WHOLE_PACKET,
+            ring_bytes: 32 << 20,
+            block_size: 1 << 20,
+            low_latency: false,
+            filter: None,
+        }
+    }
+}
+
+impl CaptureBuilder {
+    /// Capture the interface holding this local address (the SIO_RCVALL way).
+    pub fn interface_address(mut self, addr: SocketAddr) -> Self {
+        self.target = Some(Target::Address(addr));
+        self
+    }
+
+    /// Capture the interface with this name.
+    pub fn interface_name(mut self, name: &str) -> Self {
+        self.target = Some(Target::Name(name.to_owned()));
+        self
+    }
+
+    /// IPv4, IPv6 or both (default both).
+    pub fn families(mut self, families: Families) -> Self {
+        self.families = families;
+        self
+    }
+
+    /// `RcvAll::On` (promiscuous, the default) or `RcvAll::IpLevel`.
+    pub fn mode(mut self, mode: RcvAll) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Only received (`In`) or only sent (`Out`) packets; default both.
+    pub fn direction(mut self, direction: Option<DirectionFilter>) -> Self {
+        self.direction = direction;
+        self
+    }
+
+    /// Bytes kept of each packet (the kernel truncates through the filter's return value, so
+    /// the ring holds only what is kept).
+    pub fn snaplen(mut self, snaplen: u32) -> Self {
+        self.snaplen = snaplen;
+        self
+    }
+
+    /// Total ring memory (default 32 MiB). Memory use is about this plus a few MiB.
+    pub fn ring_size(mut self, bytes: u64) -> Self {
+        self.ring_bytes = bytes;
+        self
+    }
+
+    /// Ring block size (default 1 MiB; a power of two of at least 4 KiB).
+    pub fn block_size(mut self, bytes: u32) -> Self {
+        self.block_size = bytes;
+        self
+    }
+
+    /// Hand partly filled blocks over after one jiffy instead of 50 ms: a packet on a quiet
+    /// link arrives within a few milliseconds. Busy links fill blocks sooner either way.
+    pub fn low_latency(mut self, low: bool) -> Self {
+        self.low_latency = low;
+        self
+    }
+
+    /// A classic BPF program run after rcvall's own checks (e.g. compiled by rcvall-filter);
+    /// it sees the packet from its IP header, and its return value is the bytes kept.
+    pub fn filter(mut self, program: Vec<Insn>) -> Self {
+        self.filter = Some(program);
+        self
+    }
+
+    fn interface(&self) -> Result<Interface> {
+        match &self.target {
+            Some(Target::Address(addr)) => iface::by_address(*addr),
+            Some(Target::Name(name)) => iface::by_name(name),
+            None => Err(Error::new(
+                WsaCode::InvalidArgument,
+                "no interface given: call interface_address or interface_name",
+            )),
+        }
+    }
+
+    fn program(&self, iface: &Interface) -> Result<Vec<Insn>> {
+        let own = KernelFilter {
+            ifindex: Some(iface.index),
+            ethertypes: self.families.ethertypes(),
+            drop_otherhost: self.mode == RcvAll::IpLevel,
+            drop_outgoing: iface.is_loopback,
+            direction: self.direction,
+            snaplen: self.snaplen,
+        };
+        let program = match &self.filter {
+            None => own.program(),
+            Some(user) => own.then(user, self.snaplen),
+        };
+        if program.len() > kfilter::MAX_INSNS {
+            return Err(Error::new(
+                WsaCode::InvalidArgument,
+                format!(
+                    "the filter needs {} instructions; the kernel takes at most {}: simplify it",
+                    program.len(),
+                    kfilter::MAX_INSNS
+                ),
+            ));
+        }
+        Ok(program)
+    }
+
+    fn geometry(&self) -> Result<RingGeometry> {
+        let timeout = if self.low_latency {
+            LOW_LATENCY_TIMEOUT_MS
+        } else {
+            BATCH_TIMEOUT_MS
+        };
+        RingGeometry::new(self.ring_bytes, self.block_size, timeout)
+            .map_err(|err| Error::new(WsaCode::InvalidArgument, format!("ring: {err}")))
+    }
+
+    /// Opens one capture.
+    pub fn open(self) -> Result<Capture> {
+        let iface = self.interface()?;
+        let program = self.program(&iface)?;
+        Capture::open(&iface, &program, self.geometry()?, self.mode, None)
+    }
+
+    /// Opens `workers` captures in one PACKET_FANOUT group: the kernel spreads the interface's
+    /// packets over them, each packet to exactly one. Give each to its own thread.
+    pub fn open_fanout(self, workers: usize, mode: FanoutMode) -> Result<Vec<Capture>> {
+        if workers == 0 || workers > 1024 {
+            return Err(Error::new(
+                WsaCode::InvalidArgument,
+                format!("{workers} fanout workers: use 1 to 1024"),
+            ));
+        }
+        let iface = self.interface()?;
+        let program = self.program(&iface)?;
+        let geometry = self.geometry()?;
+        let group = next_fanout_group();
+        (0..workers)
+            .map(|_| Capture::open(&iface, &program, geometry, self.mode, Some((group, mode))))
+            .collect()
+    }
+}
+
+/// Fanout group ids are per network namespace; derive them from the pid so two processes
+/// do not join each other's group by accident.
+fn next_fanout_group() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    (std::process::id().wrapping_mul(31).wrapping_add(n) & 0xffff) as u16
+}
+
+/// Cumulative counters of a capture, in 64 bits (the kernel's reset on every read).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Packets the kernel filter accepted ("received by filter"), dropped ones included.
+    pub received: u64,
+    /// Packets accepted but dropped because the ring was full ("dropped by kernel").
+    pub dropped: u64,
+    /// Packets handed to the application. Once the ring is drained,
+    /// `delivered + dropped == received`.
+    pub delivered: u64,
+}
+
+/// A live capture on one interface: a TPACKET_V3 ring read in batches, without copies.
+#[derive(Debug)]
+pub struct Capture {
+    packet: PacketSocket,
+    ring: Ring,
+    geometry: RingGeometry,
+    iface: Interface,
+    mtu: u32,
+    abort: Arc<AbortSlot>,
+    down: DownWatch,
+    stats: Stats,
+}
+
+fn setup_error(err: io::Error, what: &str) -> Error {
+    let code = match err.raw_os_error() {
+        Some(libc::EPERM | libc::EACCES) => WsaCode::AccessDenied,
+        Some(libc::ENOMEM | libc::ENOBUFS) => WsaCode::NoBufferSpace,
+        _ => WsaCode::InvalidArgument,
+    };
+    let hint = if code == WsaCode::AccessDenied {
+        " (capturing needs the CAP_NET_RAW capability: run as root or `setcap cap_net_raw+ep`)"
+    } else {
+        ""
+    };
+    Error::os(code, &err, format!("{what}{hint}"))
+}
+
+impl Capture {
+    /// Starts configuring a capture.
+    pub fn builder() -> CaptureBuilder {
+        CaptureBuilder::default()
+    }
+
+    fn open(
+        iface: &Interface,
+        program: &[Insn],
+        geometry: RingGeometry,
+        mode: RcvAll,
+        fanout: Option<(u16, FanoutMode)>,
+    ) -> Result<Capture> {
+        // Order matters: socket with protocol 0 (nothing queued) → ring → a filter that
+        // rejects everything → bind → fanout → the real filter. No packet of another
+        // interface or family is ever queued, and the ring exists before the first packet.
+        let packet =
+            PacketSocket::new().map_err(|err| setup_error(err, "creating the packet socket"))?;
+        let (ring, geometry) = ring::open(&packet, geometry)
+            .map_err(|err| setup_error(err, "setting up the receive ring"))?;
+        packet
+            .attach_filter(&kfilter::reject_all())
+            .and_then(|()| packet.bind(iface.index, ETH_P_ALL))
+            .map_err(|err| setup_error(err, &format!("binding to {}", iface.name)))?;
+        if let Some((group, fanout_mode)) = fanout {
+            packet
+                .join_fanout(group, fanout_mode.kernel_value())
+                .map_err(|err| setup_error(err, "joining the fanout group"))?;
+        }
+        packet
+            .attach_filter(program)
+            .map_err(|err| setup_error(err, "attaching the capture filter"))?;
+        if mode == RcvAll::On {
+            packet
+                .set_promisc(iface.index, true)
+                .map_err(|err| setup_error(err, "enabling promiscuous mode"))?;
+        }
+        // The reject-all filter may have counted nothing, but start from zero regardless.
+        let _ = sys_ring::take_stats(packet.as_fd());
+        Ok(Capture {
+            mtu: packet.mtu(&iface.name).unwrap_or(u32::MAX),
+            packet,
+            ring,
+            geometry,
+            iface: iface.clone(),
+            abort: Arc::new(
+                AbortSlot::new().map_err(|err| setup_error(err, "creating the abort eventfd"))?,
+            ),
+            down: DownWatch::default(),
+            stats: Stats::default(),
+        })
+    }
+
+    /// The interface captured.
+    pub fn interface(&self) -> &Interface {
+        &self.iface
+    }
+
+    /// The ring obtained (it may be smaller than asked when memory was short).
+    pub fn geometry(&self) -> RingGeometry {
+        self.geometry
+    }
+
+    /// A handle that ends a [`Capture::next_batch`] wait from another thread.
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle::new(self.abort.clone())
+    }
+
+    /// The next batch of packets, without waiting: `Ok(None)` when the block under the cursor
+    /// is still the kernel's (exactly then — an async reactor may rely on it).
+    pub fn try_next_batch(&mut self) -> Result<Option<Batch<'_>>> {
+        if !self.ring.poll_block() {
+            if self.down.expired(Instant::now()) {
+                return Err(interface_lost(&self.iface));
+            }
+            return Ok(None);
+        }
+        Ok(self.take_batch())
+    }
+
+    /// The next batch of packets, waiting up to `timeout` (None: until one comes).
+    /// `Ok(None)` when the timeout expired. Fails with WSA_OPERATION_ABORTED when aborted,
+    /// and with WSAENETDOWN once the interface is gone and every packet before was delivered.
+    pub fn next_batch(&mut self, timeout: Option<Duration>) -> Result<Option<Batch<'_>>> {
+        let abort = self.abort.snapshot();
+        let deadline = timeout.map(|t| Instant::now() + t);
+        while !self.ring.poll_block() {
+            let now = Instant::now();
+            if self.down.expired(now) {
+                return Err(interface_lost(&self.iface));
+            }
+            if deadline.is_some_and(|d| now >= d) {
+                return Ok(None);
+            }
+            let left = [deadline, self.down.deadline()]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(|until| until.saturating_duration_since(now));
+            match wait::wait_readable(self.packet.as_fd(), &abort, left)
+                .map_err(|err| Error::os(WsaCode::NetworkDown, &err, "waiting failed"))?
+            {
+                wait::Wake::Ready => self.down.note(&self.packet),
+                wait::Wake::Aborted => {
+                    return Err(Error::new(
+                        WsaCode::OperationAborted,
+                        "the capture's wait was aborted",
+                    ))
+                }
+                wait::Wake::TimedOut => {}
+            }
+        }
+        Ok(self.take_batch())
+    }
+
+    fn take_batch(&mut self) -> Option<Batch<'_>> {
+        let mtu = self.mtu;
+        let guard = self.ring.block()?;
+        // A block handed over is delivered whole: its frames are the application's.
+        self.stats.delivered += u64::from(guard.len());
+        Some(Batch { guard, mtu })
+    }
+
+    /// Cumulative statistics; folds in the kernel's counters (which reset on every read).
+    pub fn stats(&mut self) -> Result<Stats> {
+        let (received, dropped) = sys_ring::take_stats(self.packet.as_fd())
+            .map_err(|err| Error::os(WsaCode::NetworkDown, &err, "reading statistics failed"))?;
+        self.stats.received += u64::from(received);
+        self.stats.dropped += u64::from(dropped);
+        Ok(self.stats)
+    }
+}
+
+fn interface_lost(iface: &Interface) -> Error {
+    Error::new(
+        WsaCode::NetworkDown,
+        format!(
+            "interface {} went down or was removed; every packet captured before was delivered",
+            iface.name
+        ),
+    )
+}
+
+impl AsRawFd for Capture {
+    /// The packet socket: readable when a block is ready (for epoll or an async reactor).
+    fn as_raw_fd(&self) -> RawFd {
+        self.packet.as_fd().as_raw_fd()
+    }
+}
+
+impl AsFd for Capture {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.packet.as_fd()
+    }
+}
+
+/// One ring block of packets; dropping it hands the block back to the kernel.
+#[derive(Debug)]
+pub struct Batch<'c> {
+    guard: BlockGuard<'c>,
+    mtu: u32,
+}
+
+impl Batch<'_> {
+    /// Packets in the batch.
+    pub fn len(&self) -> usize {
+        self.guard.len() as usize
+    }
+
+    /// True when the batch holds no packet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The packets, in the order the kernel queued them.
+    pub fn packets(&self) -> Packets<'_> {
+        Packets {
+            frames: self.guard.frames(),
+            mtu: self.mtu,
+        }
+    }
+}
+
+/// Iterator over a batch's packets.
+#[derive(Clone, Debug)]
+pub struct Packets<'a> {
+    frames: Frames<'a>,
+    mtu: u32,
+}
+
+impl<'a> Iterator for Packets<'a> {
+    type Item = Packet<'a>;
+
+    fn next(&mut self) -> Option<Packet<'a>> {
+        // A corrupt frame ends the walk (the kernel never writes one).
+        let frame = self.frames.next()?.ok()?;
+        Some(Packet {
+            data: frame.data,
+            info: PacketInfo::from_frame(&frame, self.mtu),
+        })
+    }
+}
+
+/// One captured packet, borrowed from the ring.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    /// The bytes kept, from the IP header.
+    pub data: &'a [u8],
+    /// Timestamp, direction, interface, lengths, flags.
+    pub info: PacketInfo,
+}

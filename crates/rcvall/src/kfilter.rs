@@ -1,0 +1,344 @@
+//! The classic BPF program rcvall attaches to its packet socket: it keeps one IP family of one
+//! interface, drops what the mode excludes, and sets the snap length through its return value.
+//!
+//! Pure: it builds instructions and never talks to the kernel, so it is tested without root.
+
+use crate::meta::Direction;
+
+/// One classic BPF instruction, laid out like the kernel's `struct sock_filter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct Insn {
+    /// Opcode: class, size, mode, operation and source bits.
+    pub code: u16,
+    /// Jump offset when the condition holds.
+    pub jt: u8,
+    /// Jump offset when it does not.
+    pub jf: u8,
+    /// The constant operand.
+    pub k: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Insn>() == std::mem::size_of::<libc::sock_filter>());
+
+// Opcode parts (linux/bpf_common.h).
+const BPF_LD: u16 = 0x00;
+const BPF_JMP: u16 = 0x05;
+const BPF_RET: u16 = 0x06;
+const BPF_W: u16 = 0x00;
+const BPF_ABS: u16 = 0x20;
+const BPF_JEQ: u16 = 0x10;
+const BPF_K: u16 = 0x00;
+
+/// Ancillary loads (linux/filter.h): negative offsets read skb fields, not packet bytes.
+const SKF_AD_OFF: i32 = -0x1000;
+const SKF_AD_PROTOCOL: i32 = 0;
+const SKF_AD_PKTTYPE: i32 = 4;
+const SKF_AD_IFINDEX: i32 = 8;
+
+/// IPv4's ethertype (the skb's protocol, host order after the ancillary load).
+pub const ETH_P_IP: u16 = 0x0800;
+/// IPv6's ethertype.
+pub const ETH_P_IPV6: u16 = 0x86DD;
+
+/// Longest classic BPF program the kernel accepts (BPF_MAXINSNS).
+pub const MAX_INSNS: usize = 4096;
+
+/// The value returned for an accepted packet when the whole packet is wanted: the kernel keeps
+/// `min(len, return value)` bytes, so the largest value never truncates.
+pub const WHOLE_PACKET: u32 = u32::MAX;
+
+/// What the kernel-side program keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelFilter {
+    /// Keep only packets of this interface. The hook is per interface already, but checking
+    /// here too means no packet of another interface can slip in while the socket is rebound.
+    pub ifindex: Option<u32>,
+    /// Ethertypes to keep (one per family captured).
+    pub ethertypes: Vec<u16>,
+    /// Drop PACKET_OTHERHOST (IPLEVEL: only what the NIC would accept without promiscuity).
+    pub drop_otherhost: bool,
+    /// Drop PACKET_OUTGOING: on loopback every packet passes the tap twice (out, then in),
+    /// so keeping only the inbound copy delivers it once.
+    pub drop_outgoing: bool,
+    /// Keep only packets of this direction class (None: both).
+    pub direction: Option<DirectionFilter>,
+    /// Bytes kept of each packet.
+    pub snaplen: u32,
+}
+
+/// Direction restriction, as tcpdump's `-Q in|out`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirectionFilter {
+    /// Everything the interface received (every packet type but outgoing).
+    In,
+    /// What the host sent or forwarded out of the interface.
+    Out,
+}
+
+impl KernelFilter {
+    /// The program: each check is `load; jeq; ret 0` so it composes with anything appended
+    /// later without long jumps (classic BPF jump offsets are 8 bits).
+    pub fn program(&self) -> Vec<Insn> {
+        let mut prog = Vec::new();
+        let keep_if_any = |prog: &mut Vec<Insn>, values: &[u16]| {
+            // ld proto; jeq v1 -> accept-rest; jeq v2 -> accept-rest; ret 0
+            prog.push(load_ancillary(SKF_AD_PROTOCOL));
+            let n = values.len();
+            for (i, value) in values.iter().enumerate() {
+                let to_rest = (n - i) as u8; // skip remaining jeqs and the ret
+                prog.push(jeq(u32::from(*value), to_rest, 0));
+            }
+            prog.push(ret(0));
+        };
+        if let Some(ifindex) = self.ifindex {
+            prog.push(load_ancillary(SKF_AD_IFINDEX));
+            prog.push(jeq(ifindex, 1, 0));
+            prog.push(ret(0));
+        }
+        keep_if_any(&mut prog, &self.ethertypes);
+        let mut drop_types = Vec::new();
+        if self.drop_otherhost {
+            drop_types.push(Direction::OtherHost.pkttype());
+        }
+        if self.drop_outgoing || self.direction == Some(DirectionFilter::In) {
+            drop_types.push(Direction::Outgoing.pkttype());
+        }
+        if !drop_types.is_empty() || self.direction == Some(DirectionFilter::Out) {
+            prog.push(load_ancillary(SKF_AD_PKTTYPE));
+        }
+        for pkttype in drop_types {
+            prog.push(jeq(u32::from(pkttype), 0, 1));
+            prog.push(ret(0));
+        }
+        if self.direction == Some(DirectionFilter::Out) {
+            prog.push(jeq(u32::from(Direction::Outgoing.pkttype()), 1, 0));
+            prog.push(ret(0));
+        }
+        prog.push(ret(self.snaplen));
+        prog
+    }
+}
+
+/// A program that accepts nothing: what an OFF socket keeps attached.
+pub fn reject_all() -> Vec<Insn> {
+    vec![ret(0)]
+}
+
+impl KernelFilter {
+    /// rcvall's checks followed by a user program (which sees the packet from its IP header).
+    /// The user program's constant accept values are clamped to `snaplen`, so the snap length
+    /// holds whatever the program returns.
+    pub fn then(&self, user: &[Insn], snaplen: u32) -> Vec<Insn> {
+        let mut prog = self.program();
+        prog.pop(); // the final `ret #snaplen`: the user program decides instead
+        prog.extend(user.iter().map(|insn| {
+            if insn.code == BPF_RET | BPF_K {
+                ret(insn.k.min(snaplen))
+            } else {
+                *insn
+            }
+        }));
+        prog
+    }
+}
+
+fn load_ancillary(field: i32) -> Insn {
+    Insn {
+        code: BPF_LD | BPF_W | BPF_ABS,
+        jt: 0,
+        jf: 0,
+        k: (SKF_AD_OFF + field) as u32,
+    }
+}
+
+fn jeq(k: u32, jt: u8, jf: u8) -> Insn {
+    Insn {
+        code: BPF_JMP | BPF_JEQ | BPF_K,
+        jt,
+        jf,
+        k,
+    }
+}
+
+fn ret(k: u32) -> Insn {
+    Insn {
+        code: BPF_RET | BPF_K,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+/// Runs a program built by [`KernelFilter::program`] over a packet's ethertype and packet type.
+/// Only the instructions that builder emits are understood; used to test the builder.
+#[cfg(test)]
+fn run(prog: &[Insn], ethertype: u16, pkttype: u8, ifindex: u32) -> u32 {
+    let mut acc = 0u32;
+    let mut pc = 0usize;
+    loop {
+        let insn = prog[pc];
+        match insn.code {
+            c if c == BPF_LD | BPF_W | BPF_ABS => {
+                acc = match insn.k as i32 - SKF_AD_OFF {
+                    SKF_AD_PROTOCOL => u32::from(ethertype),
+                    SKF_AD_PKTTYPE => u32::from(pkttype),
+                    SKF_AD_IFINDEX => ifindex,
+                    other => panic!("unexpected ancillary load {other}"),
+                };
+                pc += 1;
+            }
+            c if c == BPF_JMP | BPF_JEQ | BPF_K => {
+                pc += 1 + usize::from(if acc == insn.k { insn.jt } else { insn.jf });
+            }
+            c if c == BPF_RET | BPF_K => return insn.k,
+            other => panic!("unexpected opcode {other:#x}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ETH_P_ARP: u16 = 0x0806;
+    const ALL_TYPES: [Direction; 5] = [
+        Direction::Host,
+        Direction::Broadcast,
+        Direction::Multicast,
+        Direction::OtherHost,
+        Direction::Outgoing,
+    ];
+
+    fn filter(ethertypes: &[u16]) -> KernelFilter {
+        KernelFilter {
+            ifindex: Some(7),
+            ethertypes: ethertypes.to_vec(),
+            drop_otherhost: false,
+            drop_outgoing: false,
+            direction: None,
+            snaplen: WHOLE_PACKET,
+        }
+    }
+
+    fn kept(f: &KernelFilter) -> Vec<(u16, Direction)> {
+        let prog = f.program();
+        assert!(prog.len() <= MAX_INSNS);
+        let mut kept = Vec::new();
+        for ethertype in [ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, 0x88b5] {
+            for dir in ALL_TYPES {
+                let verdict = run(&prog, ethertype, dir.pkttype(), 7);
+                assert!(verdict == 0 || verdict == f.snaplen);
+                if verdict != 0 {
+                    kept.push((ethertype, dir));
+                }
+            }
+        }
+        kept
+    }
+
+    #[test]
+    fn v4_on_keeps_every_ipv4_packet_type_and_nothing_else() {
+        let kept = kept(&filter(&[ETH_P_IP]));
+        assert_eq!(kept, ALL_TYPES.map(|d| (ETH_P_IP, d)).to_vec());
+    }
+
+    #[test]
+    fn both_families_keep_ipv4_and_ipv6_only() {
+        let kept = kept(&filter(&[ETH_P_IP, ETH_P_IPV6]));
+        assert_eq!(kept.len(), 10);
+        assert!(kept.iter().all(|(e, _)| *e == ETH_P_IP || *e == ETH_P_IPV6));
+    }
+
+    #[test]
+    fn iplevel_drops_otherhost_only() {
+        let f = KernelFilter {
+            drop_otherhost: true,
+            ..filter(&[ETH_P_IPV6])
+        };
+        let kept: Vec<_> = kept(&f).into_iter().map(|(_, d)| d).collect();
+        assert_eq!(
+            kept,
+            [
+                Direction::Host,
+                Direction::Broadcast,
+                Direction::Multicast,
+                Direction::Outgoing
+            ]
+        );
+    }
+
+    #[test]
+    fn loopback_drops_the_outgoing_copy() {
+        let f = KernelFilter {
+            drop_outgoing: true,
+            drop_otherhost: true,
+            ..filter(&[ETH_P_IP])
+        };
+        assert!(!kept(&f).iter().any(|(_, d)| *d == Direction::Outgoing));
+        assert!(kept(&f).contains(&(ETH_P_IP, Direction::Host)));
+    }
+
+    #[test]
+    fn direction_out_keeps_only_outgoing_and_in_everything_else() {
+        let out = KernelFilter {
+            direction: Some(DirectionFilter::Out),
+            ..filter(&[ETH_P_IP])
+        };
+        assert_eq!(kept(&out), [(ETH_P_IP, Direction::Outgoing)]);
+        let inbound = KernelFilter {
+            direction: Some(DirectionFilter::In),
+            ..filter(&[ETH_P_IP])
+        };
+        assert_eq!(kept(&inbound).len(), 4);
+        assert!(!kept(&inbound)
+            .iter()
+            .any(|(_, d)| *d == Direction::Outgoing));
+    }
+
+    #[test]
+    fn packets_of_other_interfaces_are_rejected() {
+        let prog = filter(&[ETH_P_IP]).program();
+        assert_eq!(run(&prog, ETH_P_IP, 0, 7), WHOLE_PACKET);
+        assert_eq!(run(&prog, ETH_P_IP, 0, 8), 0);
+        assert_eq!(run(&prog, ETH_P_IP, 4, 1), 0);
+    }
+
+    #[test]
+    fn a_user_program_runs_after_the_checks_with_its_accepts_clamped() {
+        let user = [ret(262_144)];
+        let f = KernelFilter {
+            snaplen: 128,
+            ..filter(&[ETH_P_IP])
+        };
+        let prog = f.then(&user, 128);
+        let own = f.program();
+        assert_eq!(prog.len(), own.len() - 1 + user.len());
+        assert_eq!(prog[..own.len() - 1], own[..own.len() - 1]);
+        assert_eq!(prog[prog.len() - 1], ret(128));
+        assert_eq!(
+            run(&prog, ETH_P_IP, 0, 7),
+            128,
+            "accepted, clamped to the snap length"
+        );
+        assert_eq!(
+            run(&prog, ETH_P_ARP, 0, 7),
+            0,
+            "rcvall's checks still apply"
+        );
+    }
+
+    #[test]
+    fn reject_all_rejects() {
+        assert_eq!(run(&reject_all(), ETH_P_IP, 0, 7), 0);
+    }
+
+    #[test]
+    fn snaplen_is_the_accept_value() {
+        let f = KernelFilter {
+            snaplen: 96,
+            ..filter(&[ETH_P_IP])
+        };
+        assert_eq!(run(&f.program(), ETH_P_IP, 0, 7), 96);
+    }
+}

@@ -1,0 +1,283 @@
+//! The TPACKET_V3 ring engine: geometry, block ownership, and frame-by-frame reading.
+
+pub mod block;
+
+use crate::sys::packet::PacketSocket;
+use crate::sys::ring::RingMap;
+use block::{FramePosition, Frames, RawFrame};
+use std::fmt;
+use std::io;
+use std::os::fd::AsFd;
+use std::sync::atomic::Ordering;
+
+/// TP_STATUS_KERNEL: the kernel owns the block.
+const TP_STATUS_KERNEL: u32 = 0;
+/// TP_STATUS_USER: the block is retired and ours until we hand it back.
+const TP_STATUS_USER: u32 = 1;
+
+/// Page size the kernel requires block sizes to be a multiple of (x86_64, aarch64 4K pages;
+/// larger pages are multiples of it, so a power of two ≥ this is still checked by the kernel).
+const MIN_BLOCK_SIZE: u32 = 4096;
+
+/// The shape of a ring, validated in one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingGeometry {
+    /// Bytes per block: a power of two, at least one page. A packet longer than a block is
+    /// truncated to fit it (the kernel's max_frame_len).
+    pub block_size: u32,
+    /// Number of blocks (at least 2: the kernel fills one while user space reads another).
+    pub block_nr: u32,
+    /// The kernel hands over a partly filled block after this many milliseconds (rounded up
+    /// to whole jiffies: 4 ms at HZ=250).
+    pub retire_timeout_ms: u32,
+}
+
+/// Why a ring shape was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeometryError(String);
+
+impl fmt::Display for GeometryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GeometryError {}
+
+impl RingGeometry {
+    /// A ring of about `ring_bytes` in blocks of `block_size`.
+    pub fn new(
+        ring_bytes: u64,
+        block_size: u32,
+        retire_timeout_ms: u32,
+    ) -> Result<RingGeometry, GeometryError> {
+        if !block_size.is_power_of_two() || block_size < MIN_BLOCK_SIZE {
+            return Err(GeometryError(format!(
+                "block size {block_size} must be a power of two of at least {MIN_BLOCK_SIZE}"
+            )));
+        }
+        let block_nr = ring_bytes / u64::from(block_size);
+        if block_nr < 2 {
+            return Err(GeometryError(format!(
+                "a ring of {ring_bytes} bytes holds fewer than 2 blocks of {block_size}"
+            )));
+        }
+        let block_nr = u32::try_from(block_nr)
+            .map_err(|_| GeometryError(format!("a ring of {ring_bytes} bytes is too large")))?;
+        if retire_timeout_ms == 0 {
+            return Err(GeometryError(
+                "a retire timeout of 0 lets the kernel pick one from the link speed; give one"
+                    .into(),
+            ));
+        }
+        Ok(RingGeometry {
+            block_size,
+            block_nr,
+            retire_timeout_ms,
+        })
+    }
+
+    /// TPACKET_V3 ignores frames but packet_set_ring still checks them: one frame per block
+    /// satisfies every check (size aligned, ≥ header, frames_per_block × blocks = frames).
+    pub(crate) fn frame_size(&self) -> u32 {
+        self.block_size
+    }
+
+    pub(crate) fn frame_nr(&self) -> u32 {
+        self.block_nr
+    }
+
+    /// Total bytes mapped.
+    pub fn ring_bytes(&self) -> usize {
+        self.block_size as usize * self.block_nr as usize
+    }
+
+    /// The same ring with half the blocks, for a retry when the kernel has not the memory
+    /// for the full one; None below 2 blocks.
+    pub fn halved(&self) -> Option<RingGeometry> {
+        (self.block_nr >= 4).then_some(RingGeometry {
+            block_nr: self.block_nr / 2,
+            ..*self
+        })
+    }
+}
+
+/// Sets up a ring on a packet socket that is not bound yet; when the kernel has not the
+/// memory for `geometry`, retries with half the blocks, down to 2. Returns the shape obtained.
+pub(crate) fn open(
+    packet: &PacketSocket,
+    geometry: RingGeometry,
+) -> io::Result<(Ring, RingGeometry)> {
+    let mut geometry = geometry;
+    loop {
+        match RingMap::setup(packet.as_fd(), &geometry) {
+            Ok(map) => return Ok((Ring::new(map), geometry)),
+            Err(err) if err.raw_os_error() == Some(libc::ENOMEM) => match geometry.halved() {
+                Some(smaller) => geometry = smaller,
+                None => return Err(err),
+            },
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// A ring with a read cursor: blocks are taken and returned strictly in ring order.
+#[derive(Debug)]
+pub(crate) struct Ring {
+    map: RingMap,
+    /// The block the next read looks at.
+    cursor: usize,
+    /// Where reading stands inside the cursor's block, once it is ours.
+    position: Option<FramePosition>,
+}
+
+impl Ring {
+    pub(crate) fn new(map: RingMap) -> Ring {
+        Ring {
+            map,
+            cursor: 0,
+            position: None,
+        }
+    }
+
+    /// Hands the cursor's block back to the kernel and moves on.
+    fn release(&mut self) {
+        self.map
+            .status(self.cursor)
+            .store(TP_STATUS_KERNEL, Ordering::Release);
+        self.position = None;
+        self.cursor = (self.cursor + 1) % self.map.block_nr();
+    }
+
+    /// True when the block under the cursor is ours and ready to read. A block whose header
+    /// cannot be read is handed back and skipped (the kernel never writes one).
+    pub(crate) fn poll_block(&mut self) -> bool {
+        for _ in 0..self.map.block_nr() {
+            if self.position.is_some() {
+                return true;
+            }
+            if self.map.status(self.cursor).load(Ordering::Acquire) & TP_STATUS_USER == 0 {
+                return false;
+            }
+            match Frames::new(self.map.user_block(self.cursor)) {
+                Ok(frames) => self.position = Some(frames.position()),
+                Err(_) => self.release(),
+            }
+        }
+        false
+    }
+
+    /// Calls `read` on the next frame, if one is ready; the frame's bytes stay valid during
+    /// the call. A corrupt frame ends its block, which is dropped and reported.
+    pub(crate) fn next_frame<T>(
+        &mut self,
+        read: impl FnOnce(&RawFrame<'_>) -> T,
+    ) -> Option<Result<T, block::BlockError>> {
+        // Bounded: each pass consumes a frame or hands back a block.
+        loop {
+            let position = match (self.poll_block(), self.position) {
+                (true, Some(position)) => position,
+                _ => return None,
+            };
+            let mut frames = Frames::resume(self.map.user_block(self.cursor), position);
+            match frames.next() {
+                None => self.release(),
+                Some(Err(err)) => {
+                    self.release();
+                    return Some(Err(err));
+                }
+                Some(Ok(frame)) => {
+                    let result = read(&frame);
+                    let after = frames.position();
+                    if after.remaining() == 0 {
+                        self.release();
+                    } else {
+                        self.position = Some(after);
+                    }
+                    return Some(Ok(result));
+                }
+            }
+        }
+    }
+
+    /// The cursor's block, once [`Ring::poll_block`] said it is ready.
+    pub(crate) fn block(&mut self) -> Option<BlockGuard<'_>> {
+        let position = self.position?;
+        Some(BlockGuard {
+            ring: self,
+            position,
+        })
+    }
+
+    /// Hands every block user space holds back to the kernel; returns the frames discarded.
+    pub(crate) fn discard_ready(&mut self) -> u64 {
+        let mut discarded = 0;
+        for _ in 0..self.map.block_nr() {
+            match (self.poll_block(), self.position) {
+                (true, Some(position)) => discarded += u64::from(position.remaining()),
+                _ => break,
+            }
+            self.release();
+        }
+        discarded
+    }
+}
+
+/// A block held by user space; dropping it hands the block back and advances the cursor.
+#[derive(Debug)]
+pub(crate) struct BlockGuard<'r> {
+    ring: &'r mut Ring,
+    position: FramePosition,
+}
+
+impl BlockGuard<'_> {
+    /// Frames in the guard.
+    pub(crate) fn len(&self) -> u32 {
+        self.position.remaining()
+    }
+
+    /// The frames not yet read, in order.
+    pub(crate) fn frames(&self) -> Frames<'_> {
+        Frames::resume(self.ring.map.user_block(self.ring.cursor), self.position)
+    }
+}
+
+impl Drop for BlockGuard<'_> {
+    fn drop(&mut self) {
+        self.ring.release();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geometry_is_validated_in_one_place() {
+        let g = RingGeometry::new(4 << 20, 1 << 20, 4).unwrap();
+        assert_eq!(
+            (g.block_nr, g.ring_bytes(), g.frame_nr(), g.frame_size()),
+            (4, 4 << 20, 4, 1 << 20)
+        );
+        assert!(
+            RingGeometry::new(4 << 20, 3000, 4).is_err(),
+            "not a power of two"
+        );
+        assert!(RingGeometry::new(4 << 20, 2048, 4).is_err(), "below a page");
+        assert!(RingGeometry::new(1 << 20, 1 << 20, 4).is_err(), "one block");
+        assert!(
+            RingGeometry::new(4 << 20, 1 << 20, 0).is_err(),
+            "no timeout"
+        );
+    }
+
+    #[test]
+    fn halving_stops_at_two_blocks() {
+        let g = RingGeometry::new(8 << 20, 1 << 20, 4).unwrap();
+        let g = g.halved().unwrap();
+        assert_eq!(g.block_nr, 4);
+        let g = g.halved().unwrap();
+        assert_eq!(g.block_nr, 2);
+        assert_eq!(g.halved(), None);
+    }
+}

@@ -1,0 +1,186 @@
+//! Helpers shared by the lab tests: exact datagrams, sending them, and collecting captures.
+
+use rcvall::{Family, PacketInfo, RcvAll, Socket, WsaCode};
+use socket2::{Domain, Protocol, Type};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+use testkit::Netns;
+
+/// IPPROTO_RAW: the datagram is sent as given, IP header included (IPv4 and IPv6).
+const IPPROTO_RAW: i32 = 255;
+
+/// One captured datagram.
+#[derive(Clone, Debug)]
+pub struct Captured {
+    pub bytes: Vec<u8>,
+    pub info: PacketInfo,
+}
+
+impl Captured {
+    /// True when this is a UDP datagram carrying `marker`.
+    pub fn carries(&self, marker: &[u8]) -> bool {
+        udp_carrying(&self.bytes, marker)
+    }
+
+    pub fn version(&self) -> u8 {
+        self.bytes[0] >> 4
+    }
+}
+
+/// True when `datagram` is UDP (IPv4 or IPv6 without extension headers) and carries
+/// `marker`. Test payloads are unique markers; ICMP errors quoting a datagram do not count.
+pub fn udp_carrying(datagram: &[u8], marker: &[u8]) -> bool {
+    const UDP: u8 = 17;
+    let protocol = match datagram.first().map(|b| b >> 4) {
+        Some(4) if datagram.len() > 9 => datagram[9],
+        Some(6) if datagram.len() > 6 => datagram[6],
+        _ => return false,
+    };
+    protocol == UDP && datagram.windows(marker.len()).any(|w| w == marker)
+}
+
+/// A socket of `family` created in `ns`, bound to `addr`, with SIO_RCVALL set to `mode`.
+pub fn capture(ns: &Netns, addr: IpAddr, mode: RcvAll) -> Socket {
+    ns.run(|| {
+        let socket = Socket::new(Family::of(&addr)).expect("create");
+        socket.bind(SocketAddr::new(addr, 0)).expect("bind");
+        socket.set_rcvall(mode).expect("SIO_RCVALL");
+        socket
+    })
+}
+
+/// Receives until the socket stays quiet for `quiet` (bounded: 20,000 datagrams or 10 s).
+pub fn collect(socket: &Socket, quiet: Duration) -> Vec<Captured> {
+    socket.set_read_timeout(Some(quiet)).unwrap();
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    while out.len() < 20_000 && started.elapsed() < Duration::from_secs(10) {
+        match socket.recv_with_info(&mut buf) {
+            Ok((len, info)) => out.push(Captured {
+                bytes: buf[..len].to_vec(),
+                info,
+            }),
+            Err(err) if err.kind() == WsaCode::TimedOut => break,
+            Err(err) => panic!("recv failed: {err}"),
+        }
+    }
+    out
+}
+
+/// Datagrams carrying `marker`.
+pub fn with_marker<'a>(captured: &'a [Captured], marker: &[u8]) -> Vec<&'a Captured> {
+    captured.iter().filter(|c| c.carries(marker)).collect()
+}
+
+fn checksum(chunks: &[&[u8]]) -> u16 {
+    let mut sum = 0u32;
+    for chunk in chunks {
+        for pair in chunk.chunks(2) {
+            let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
+            sum += u32::from(word);
+        }
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+fn udp(src_port: u16, dst_port: u16, payload: &[u8], pseudo: &[u8]) -> Vec<u8> {
+    let len = (8 + payload.len()) as u16;
+    let mut udp = Vec::with_capacity(len as usize);
+    udp.extend_from_slice(&src_port.to_be_bytes());
+    udp.extend_from_slice(&dst_port.to_be_bytes());
+    udp.extend_from_slice(&len.to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(payload);
+    let mut sum = checksum(&[pseudo, &udp]);
+    if sum == 0 {
+        sum = 0xffff;
+    }
+    udp[6..8].copy_from_slice(&sum.to_be_bytes());
+    udp
+}
+
+/// A complete IPv4/UDP datagram with valid checksums; the kernel sends it unchanged.
+pub fn ipv4_udp(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    let (IpAddr::V4(s), IpAddr::V4(d)) = (src.ip(), dst.ip()) else {
+        panic!("IPv4 addresses expected")
+    };
+    let udp_len = 8 + payload.len() as u16;
+    let mut pseudo = Vec::new();
+    pseudo.extend_from_slice(&s.octets());
+    pseudo.extend_from_slice(&d.octets());
+    pseudo.extend_from_slice(&[0, 17]);
+    pseudo.extend_from_slice(&udp_len.to_be_bytes());
+    let udp = udp(src.port(), dst.port(), payload, &pseudo);
+    let total = (20 + udp.len()) as u16;
+    let mut ip = vec![0x45, 0];
+    ip.extend_from_slice(&total.to_be_bytes());
+    ip.extend_from_slice(&[0x12, 0x34, 0x40, 0, 64, 17, 0, 0]);
+    ip.extend_from_slice(&s.octets());
+    ip.extend_from_slice(&d.octets());
+    let sum = checksum(&[&ip]);
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    ip.extend_from_slice(&udp);
+    ip
+}
+
+/// A complete IPv6/UDP datagram with a valid checksum.
+pub fn ipv6_udp(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    let (IpAddr::V6(s), IpAddr::V6(d)) = (src.ip(), dst.ip()) else {
+        panic!("IPv6 addresses expected")
+    };
+    let udp_len = 8 + payload.len() as u32;
+    let mut pseudo = Vec::new();
+    pseudo.extend_from_slice(&s.octets());
+    pseudo.extend_from_slice(&d.octets());
+    pseudo.extend_from_slice(&udp_len.to_be_bytes());
+    pseudo.extend_from_slice(&[0, 0, 0, 17]);
+    let udp = udp(src.port(), dst.port(), payload, &pseudo);
+    let mut ip = vec![0x60, 0, 0, 0];
+    ip.extend_from_slice(&(udp.len() as u16).to_be_bytes());
+    ip.extend_from_slice(&[17, 64]);
+    ip.extend_from_slice(&s.octets());
+    ip.extend_from_slice(&d.octets());
+    ip.extend_from_slice(&udp);
+    ip
+}
+
+/// An exact UDP datagram of the family of `src`.
+pub fn udp_datagram(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    match src {
+        SocketAddr::V4(_) => ipv4_udp(src, dst, payload),
+        SocketAddr::V6(_) => ipv6_udp(src, dst, payload),
+    }
+}
+
+/// Sends a datagram exactly as built (IP header included) from inside `ns`.
+pub fn send_datagram(ns: &Netns, datagram: &[u8], count: usize) {
+    let (domain, dst) = match datagram[0] >> 4 {
+        4 => {
+            let d: [u8; 4] = datagram[16..20].try_into().unwrap();
+            (Domain::IPV4, IpAddr::V4(Ipv4Addr::from(d)))
+        }
+        6 => {
+            let d: [u8; 16] = datagram[24..40].try_into().unwrap();
+            (Domain::IPV6, IpAddr::V6(Ipv6Addr::from(d)))
+        }
+        v => panic!("IP version {v}"),
+    };
+    ns.run(|| {
+        let sock = socket2::Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_RAW)))
+            .expect("raw socket");
+        let to = SocketAddr::new(dst, 0).into();
+        for _ in 0..count {
+            let sent = sock.send_to(datagram, &to).expect("send raw datagram");
+            assert_eq!(sent, datagram.len());
+        }
+    });
+}
+
+/// Sleeps long enough for datagrams just sent over veth to be queued at every tap.
+pub fn settle() {
+    std::thread::sleep(Duration::from_millis(150));
+}

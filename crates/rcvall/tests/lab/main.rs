@@ -1,0 +1,8 @@
+//! The faithful socket in the network-namespace lab (SPEC §2, §5). Needs root: run as CI does.
+//! Every topology is removed when its test ends, also when it fails.
+
+mod capture;
+mod common;
+mod engine;
+mod errors;
+mod lifecycle;

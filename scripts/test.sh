@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it: style, lints, docs, the pure tests, then the lab tests
+# (network namespaces; needs root). Installs what it needs first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+  echo "test.sh: run as root (sudo scripts/test.sh): the lab tests build network namespaces" >&2
+  exit 2
+fi
+scripts/setup.sh
+
+# Lab leftovers of this run (namespaces carry the creating pid) are removed even if a test
+# process is killed before its own cleanup runs.
+sweep() { scripts/lab-sweep.sh || true; }
+trap sweep EXIT
+
+echo "== fmt, clippy, docs"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+echo "== pure tests (no privileges used)"
+cargo test --workspace --lib --bins
+
+echo "== lab, interop and doc tests (root)"
+cargo test --workspace --tests
+cargo test --workspace --doc

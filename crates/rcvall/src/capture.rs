@@ -355,9 +355,13 @@ impl Capture {
     }
 
     /// The next batch of packets, without waiting: `Ok(None)` when the block under the cursor
-    /// is still the kernel's (exactly then — an async reactor may rely on it).
+    /// is still the kernel's (exactly then — an async reactor may rely on it). Callers that
+    /// poll the capture's descriptor themselves get WSAENETDOWN here once the interface is
+    /// gone and everything before was delivered.
     pub fn try_next_batch(&mut self) -> Result<Option<Batch<'_>>> {
         if !self.ring.poll_block() {
+            // The caller may have been woken by POLLERR (ENETDOWN); reading the error clears it.
+            self.down.note(&self.packet);
             if self.down.expired(Instant::now()) {
                 return Err(interface_lost(&self.iface));
             }

@@ -17,6 +17,17 @@ pub struct Interface {
 }
 
 impl Interface {
+    /// The interface holding a local address, in the calling thread's network namespace
+    /// (WSAEADDRNOTAVAIL when none does). IPv6 link-local addresses use the scope id.
+    pub fn by_address(addr: SocketAddr) -> Result<Interface> {
+        by_address(addr)
+    }
+
+    /// The interface with this name (WSAEINVAL when there is none).
+    pub fn by_name(name: &str) -> Result<Interface> {
+        by_name(name)
+    }
+
     fn from_entry(entry: &IfAddr) -> Interface {
         Interface {
             index: entry.index,
@@ -80,6 +91,52 @@ fn list() -> Result<Vec<IfAddr>> {
             "listing the interfaces failed",
         )
     })
+}
+
+/// An interface with its state and addresses, as `rcvall list` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterfaceInfo {
+    /// Index, name, loopback.
+    pub interface: Interface,
+    /// IFF_UP.
+    pub is_up: bool,
+    /// IFF_PROMISC as the device has it: set by any socket's promiscuous membership too,
+    /// which `ip link` does not show (it reports only user-set flags).
+    pub is_promisc: bool,
+    /// Its IPv4 and IPv6 addresses (IPv6 with their scope id).
+    pub addresses: Vec<(IpAddr, u32)>,
+}
+
+/// Every interface of the calling thread's network namespace, by index.
+pub fn interfaces() -> Result<Vec<InterfaceInfo>> {
+    let mut out: Vec<InterfaceInfo> = Vec::new();
+    for entry in list()? {
+        let at = match out.iter().position(|i| i.interface.index == entry.index) {
+            Some(at) => at,
+            None => {
+                out.push(InterfaceInfo {
+                    interface: Interface::from_entry(&entry),
+                    is_up: entry.flags & libc::IFF_UP as u32 != 0,
+                    is_promisc: device_flags(&entry.name).unwrap_or(entry.flags)
+                        & libc::IFF_PROMISC as u32
+                        != 0,
+                    addresses: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        if let Some(addr) = entry.addr {
+            out[at].addresses.push((addr, entry.scope_id));
+        }
+    }
+    out.sort_by_key(|i| i.interface.index);
+    Ok(out)
+}
+
+/// The device's own flags (sysfs shows dev->flags, including IFF_PROMISC from memberships).
+fn device_flags(name: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/flags")).ok()?;
+    u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).ok()
 }
 
 /// Why no single interface could be chosen.

@@ -38,7 +38,7 @@ mod wsa;
 
 pub use capture::{Batch, Capture, CaptureBuilder, Families, FanoutMode, Packet, Packets, Stats};
 pub use error::{Error, Result};
-pub use iface::Interface;
+pub use iface::{interfaces, Interface, InterfaceInfo};
 pub use meta::{Direction, PacketFlags, PacketInfo};
 pub use socket::{Family, RcvAll, Socket};
 pub use waiting::AbortHandle;

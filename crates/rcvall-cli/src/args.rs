@@ -1,0 +1,122 @@
+//! The command line as typed: a raw view, resolved and checked in `config`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Every IPv4/IPv6 packet of an interface, in and out — Windows' SIO_RCVALL for Linux.
+#[derive(Debug, Parser)]
+#[command(name = "rcvall", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List interfaces: index, name, state, PROMISC, addresses.
+    List {
+        /// One JSON object per interface.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Capture the IP packets of one or more interfaces.
+    Capture(CaptureArgs),
+    /// Print a pcap or pcapng file (rcvall's, tcpdump's, Wireshark's).
+    Read(ReadArgs),
+    /// Compile a filter expression and print the classic BPF program.
+    Bpf {
+        /// The expression, e.g. `tcp port 443 and not host 198.18.0.7`.
+        #[arg(required = true, num_args = 1..)]
+        expression: Vec<String>,
+        /// Print it as `tcpdump -d` does (default: one `{ code, jt, jf, k }` line each, as -dd).
+        #[arg(short = 'd')]
+        disassemble: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Promiscuous: everything on the link (RCVALL_ON).
+    On,
+    /// Only what the NIC accepts without promiscuity (RCVALL_IPLEVEL).
+    Iplevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    In,
+    Out,
+    Inout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Pcapng,
+    Pcap,
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// Capture the interface holding this local address (repeatable).
+    #[arg(short = 'a', long = "address", value_name = "IP")]
+    pub addresses: Vec<String>,
+    /// Capture this interface (repeatable). Neither -a nor -i: the default route's interface.
+    #[arg(short = 'i', long = "interface", value_name = "NAME")]
+    pub interfaces: Vec<String>,
+    /// on (promiscuous) or iplevel (no promiscuity, no packets for other hosts).
+    #[arg(short = 'm', long, value_enum, default_value = "on")]
+    pub mode: ModeArg,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Packets received (in), sent (out) or both (inout).
+    #[arg(short = 'Q', long, value_enum, default_value = "inout")]
+    pub direction: DirectionArg,
+    /// Stop after N packets.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this long: 500ms, 10s, 2m, 1h.
+    #[arg(long, value_name = "DUR")]
+    pub duration: Option<String>,
+    /// Bytes kept of each packet (default: all).
+    #[arg(short = 's', long, value_name = "N")]
+    pub snaplen: Option<u32>,
+    /// Write packets to FILE (pcapng; pcap when FILE ends in .pcap); - is standard output.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Output format (default: text on standard output, pcapng with -w).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// No per-packet lines; a live statistics line on a terminal.
+    #[arg(short = 'q')]
+    pub quiet: bool,
+    /// Ring buffer size in KiB per interface, as tcpdump's -B (default 32768).
+    #[arg(short = 'B', long = "buffer-size", value_name = "KiB")]
+    pub buffer_kib: Option<u64>,
+    /// Deliver each packet within milliseconds even on a quiet link (tcpdump's --immediate-mode).
+    #[arg(long = "immediate-mode")]
+    pub immediate: bool,
+    /// Drop privileges to USER after opening the capture, before anything else runs.
+    #[arg(short = 'Z', long = "user", value_name = "USER")]
+    pub user: Option<String>,
+    /// Filter expression (tcpdump syntax), e.g. `udp port 53 or icmp`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = false)]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The file to read (pcap or pcapng).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Filter expression (tcpdump syntax).
+    #[arg(trailing_var_arg = true)]
+    pub filter: Vec<String>,
+}

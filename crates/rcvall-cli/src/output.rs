@@ -1,0 +1,282 @@
+//! Where packets go: text or JSON lines, pcapng or pcap, to a file or standard output.
+//!
+//! Files are flushed after each ring block; when a write fails (a full disk) the file is cut
+//! back to the last flushed packet, so it stays valid and its packet count is known.
+
+use crate::config::Format;
+use anyhow::{Context, Result};
+use rcvall::{Direction, Interface, Packet, Stats};
+use rcvall_pcap::{EpbFlags, InterfaceDesc, InterfaceStats, LinkType, PcapWriter, PcapngWriter};
+use rcvall_wire::TimeStyle;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Counts the bytes that reached the underlying writer.
+struct Counted<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+type Out = BufWriter<Counted<Box<dyn Write>>>;
+
+enum Encoder {
+    Text(TimeStyle),
+    Json,
+    Pcapng(Box<PcapngWriter<Out>>),
+    Pcap(PcapWriter<Out>),
+}
+
+/// The output of a capture.
+pub struct Sink {
+    encoder: Encoder,
+    /// Text and JSON write here; the binary writers own theirs.
+    lines: Option<Out>,
+    file: Option<(PathBuf, File)>,
+    line: String,
+    names: Vec<Option<String>>,
+    /// Packets accepted by the sink, and those known to be on disk (after a flush).
+    written: u64,
+    flushed: u64,
+    flushed_bytes: u64,
+    /// (end offset, packets so far) after each packet since the last flush: when a write
+    /// fails, the file is cut at the last packet that reached it whole.
+    boundaries: Vec<(u64, u64)>,
+}
+
+impl Sink {
+    /// Opens the output. Files are created with mode 0600: captures hold other people's data.
+    pub fn open(
+        format: Format,
+        path: Option<&Path>,
+        interfaces: &[Interface],
+        snaplen: u32,
+    ) -> Result<Sink> {
+        let (target, file): (Box<dyn Write>, _) = match path {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                let clone = file.try_clone().context("duplicating the file handle")?;
+                (Box::new(file), Some((path.to_owned(), clone)))
+            }
+            None => (Box::new(io::stdout().lock()), None),
+        };
+        let out = BufWriter::with_capacity(
+            1 << 20,
+            Counted {
+                inner: target,
+                written: 0,
+            },
+        );
+        // One name column when several interfaces share the output, as tcpdump -i any.
+        let names = interfaces
+            .iter()
+            .map(|i| (interfaces.len() > 1).then(|| i.name.clone()))
+            .collect();
+        let (encoder, lines) = match format {
+            Format::Text => (Encoder::Text(TimeStyle::TIME_OF_DAY_UTC), Some(out)),
+            Format::Json => (Encoder::Json, Some(out)),
+            Format::Pcap => (
+                Encoder::Pcap(PcapWriter::new(out, LinkType::RAW, snaplen)?),
+                None,
+            ),
+            Format::Pcapng => {
+                let mut writer =
+                    PcapngWriter::new(out, &format!("rcvall {}", env!("CARGO_PKG_VERSION")))?;
+                for iface in interfaces {
+                    writer.add_interface(&InterfaceDesc {
+                        name: Some(iface.name.clone()),
+                        description: Some(format!("ifindex {}", iface.index)),
+                        link_type: LinkType::RAW,
+                        snaplen,
+                    })?;
+                }
+                (Encoder::Pcapng(Box::new(writer)), None)
+            }
+        };
+        let mut sink = Sink {
+            encoder,
+            lines,
+            file,
+            line: String::new(),
+            names,
+            written: 0,
+            flushed: 0,
+            flushed_bytes: 0,
+            boundaries: Vec::new(),
+        };
+        // The headers reach the file first: whatever happens later, it is a valid capture.
+        sink.commit().context("writing the file header")?;
+        Ok(sink)
+    }
+
+    /// Writes one packet of interface `slot`.
+    pub fn packet(
+        &mut self,
+        slot: usize,
+        iface: &Interface,
+        packet: &Packet<'_>,
+    ) -> io::Result<()> {
+        let info = &packet.info;
+        let direction = match info.direction {
+            Direction::Outgoing => rcvall_wire::Direction::Out,
+            _ => rcvall_wire::Direction::In,
+        };
+        match &mut self.encoder {
+            Encoder::Text(style) => {
+                self.line.clear();
+                let _ = rcvall_wire::format_line(
+                    &mut self.line,
+                    info.timestamp_ns,
+                    Some(direction),
+                    self.names[slot].as_deref(),
+                    packet.data,
+                    info.original_len,
+                    *style,
+                );
+                self.line.push('\n');
+                write_line(&mut self.lines, &self.line)?;
+            }
+            Encoder::Json => {
+                self.line.clear();
+                let _ = rcvall_wire::format_json(
+                    &mut self.line,
+                    info.timestamp_ns,
+                    Some(direction),
+                    Some(rcvall_wire::Interface {
+                        name: Some(&iface.name),
+                        index: Some(iface.index),
+                    }),
+                    packet.data,
+                    info.original_len,
+                );
+                self.line.push('\n');
+                write_line(&mut self.lines, &self.line)?;
+            }
+            Encoder::Pcapng(writer) => writer.write_packet(&rcvall_pcap::PacketRecord {
+                interface_id: slot as u32,
+                timestamp_ns: info.timestamp_ns,
+                original_len: info.original_len,
+                data: packet.data,
+                flags: EpbFlags::from_linux_pkttype(info.direction.pkttype()),
+            })?,
+            Encoder::Pcap(writer) => {
+                writer.write_packet(info.timestamp_ns, info.original_len, packet.data)?
+            }
+        }
+        self.written += 1;
+        let end = self.position().0;
+        self.boundaries.push((end, self.written));
+        Ok(())
+    }
+
+    fn out(&self) -> &Out {
+        match &self.encoder {
+            Encoder::Pcapng(w) => w.get_ref(),
+            Encoder::Pcap(w) => w.get_ref(),
+            Encoder::Text(_) | Encoder::Json => self
+                .lines
+                .as_ref()
+                .expect("text and JSON have a line writer"),
+        }
+    }
+
+    /// (bytes accepted so far, bytes that reached the file).
+    fn position(&self) -> (u64, u64) {
+        let out = self.out();
+        let on_disk = out.get_ref().written;
+        (on_disk + out.buffer().len() as u64, on_disk)
+    }
+
+    /// Pushes everything written so far to the file or pipe (called after each ring block).
+    pub fn commit(&mut self) -> io::Result<()> {
+        let out: &Out = match &mut self.encoder {
+            Encoder::Pcapng(w) => {
+                w.flush()?;
+                w.get_ref()
+            }
+            Encoder::Pcap(w) => {
+                w.flush()?;
+                w.get_ref()
+            }
+            Encoder::Text(_) | Encoder::Json => {
+                let lines = self
+                    .lines
+                    .as_mut()
+                    .expect("text and JSON have a line writer");
+                lines.flush()?;
+                lines
+            }
+        };
+        self.flushed_bytes = out.get_ref().written;
+        self.flushed = self.written;
+        Ok(())
+    }
+
+    /// Writes the interface statistics blocks (pcapng) and flushes.
+    pub fn finish(&mut self, stats: &[(Stats, u64, u64)]) -> io::Result<()> {
+        if let Encoder::Pcapng(writer) = &mut self.encoder {
+            for (slot, (s, start_ns, end_ns)) in stats.iter().enumerate() {
+                writer.write_stats(
+                    slot as u32,
+                    &InterfaceStats {
+                        timestamp_ns: *end_ns,
+                        start_ns: Some(*start_ns),
+                        end_ns: Some(*end_ns),
+                        if_recv: Some(s.received),
+                        if_drop: None,
+                        filter_accept: Some(s.received),
+                        os_drop: Some(s.dropped),
+                        usr_deliv: Some(s.delivered),
+                    },
+                )?;
+            }
+        }
+        self.commit()
+    }
+
+    /// After a failed write: cuts a file back to its last flushed packet. Returns the packets
+    /// kept and the file's name, or None for standard output.
+    pub fn salvage(&mut self) -> Option<(u64, PathBuf)> {
+        let on_disk = self.position().1;
+        let (end, kept) = self
+            .boundaries
+            .iter()
+            .rev()
+            .find(|(end, _)| *end <= on_disk)
+            .copied()
+            .unwrap_or((self.flushed_bytes, self.flushed));
+        let (path, file) = self.file.as_ref()?;
+        let _ = file.set_len(end);
+        Some((kept, path.clone()))
+    }
+
+    /// Packets handed to the output.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+}
+
+fn write_line(out: &mut Option<Out>, line: &str) -> io::Result<()> {
+    out.as_mut()
+        .expect("text and JSON have a line writer")
+        .write_all(line.as_bytes())
+}

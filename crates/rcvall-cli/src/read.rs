@@ -1,0 +1,90 @@
+//! `rcvall read FILE`: print a pcap or pcapng file as text or JSON lines, optionally filtered.
+
+use crate::args::{FormatArg, ReadArgs};
+use crate::config::{self, DEFAULT_SNAPLEN};
+use anyhow::{anyhow, bail, Context, Result};
+use rcvall_pcap::{decapsulate, CaptureReader, Direction as FileDirection};
+use rcvall_wire::{Direction, TimeStyle};
+use std::io::{BufReader, Write};
+
+/// Linux's packet type for outgoing packets: what `outbound` in a filter tests.
+const PACKET_OUTGOING: u32 = 4;
+
+pub fn run(args: &ReadArgs) -> Result<()> {
+    let filter = config::usage(|| {
+        if matches!(args.format, FormatArg::Pcap | FormatArg::Pcapng) {
+            bail!("read prints text or json; to copy packets, use capture -w");
+        }
+        config::compile_filter(&args.filter, DEFAULT_SNAPLEN)
+    })?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let mut reader = CaptureReader::new(BufReader::new(file))
+        .map_err(|err| anyhow!("{}: {err}", args.file.display()))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut line = String::new();
+    loop {
+        let record = match reader.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(err) => {
+                out.flush().ok();
+                return Err(anyhow!("{}: {err}", args.file.display()));
+            }
+        };
+        let Some(ip) = decapsulate(record.link_type, record.data) else {
+            continue; // not an IP packet (ARP and such): rcvall prints IP only
+        };
+        let flags = record.flags.or(ip.flags);
+        let direction = flags.and_then(|f| f.direction).map(|d| match d {
+            FileDirection::Inbound => Direction::In,
+            FileDirection::Outbound => Direction::Out,
+        });
+        let link_header = record.data.len() - ip.ip.len();
+        let original_len = record.original_len.saturating_sub(link_header as u32);
+        if let Some(filter) = &filter {
+            let pkttype = if direction == Some(Direction::Out) {
+                PACKET_OUTGOING
+            } else {
+                0
+            };
+            if filter.program.run(ip.ip, original_len, pkttype) == 0 {
+                continue;
+            }
+        }
+        line.clear();
+        let _ = match args.format {
+            FormatArg::Json => rcvall_wire::format_json(
+                &mut line,
+                record.timestamp_ns,
+                direction,
+                record.interface_name.map(|name| rcvall_wire::Interface {
+                    name: Some(name),
+                    index: None,
+                }),
+                ip.ip,
+                original_len,
+            ),
+            _ => rcvall_wire::format_line(
+                &mut line,
+                record.timestamp_ns,
+                direction,
+                None,
+                ip.ip,
+                original_len,
+                TimeStyle::TIME_OF_DAY_UTC,
+            ),
+        };
+        line.push('\n');
+        if let Err(err) = out.write_all(line.as_bytes()) {
+            if err.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(err.into());
+        }
+    }
+    match out.flush() {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,492 @@
+//! The `rcvall` command in the network-namespace lab, against tcpdump and tshark (root).
+
+use rcvall_pcap::{decapsulate, CaptureReader};
+use std::io::{BufRead, BufReader, Read};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+use testkit::{Netns, Pair};
+
+const RCVALL: &str = env!("CARGO_BIN_EXE_rcvall");
+
+/// A scratch directory removed at the end (also when the test fails).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("rcvt-cli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // tshark runs as nobody (as root it always warns): let it read here.
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A process started in a namespace; killed by pid if the test ends before it does.
+struct Running {
+    child: Option<Child>,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Running {
+    /// Starts `args` in `ns` and waits until a stderr line contains `ready` (10 s at most).
+    fn start(ns: &Netns, args: &[&str], ready: &str) -> Running {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns.name()])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let running = Running {
+            child: Some(child),
+            stderr: rx,
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match running.stderr.recv_timeout(left) {
+                Ok(line) if line.contains(ready) => break,
+                Ok(_) => {}
+                Err(_) => panic!("{args:?} never printed {ready:?}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        running
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.as_ref().unwrap().id() as i32
+    }
+
+    /// Sends `signal` and returns the exit code and the rest of stderr.
+    fn stop(mut self, signal: &str) -> (Option<i32>, String) {
+        let pid = self.pid().to_string();
+        Command::new("kill")
+            .args(["-s", signal, &pid])
+            .status()
+            .unwrap();
+        self.wait()
+    }
+
+    fn wait(&mut self) -> (Option<i32>, String) {
+        let mut child = self.child.take().unwrap();
+        let status = child.wait().unwrap();
+        let rest: Vec<String> = self.stderr.try_iter().collect();
+        std::thread::sleep(Duration::from_millis(50));
+        let more: Vec<String> = self.stderr.try_iter().collect();
+        (status.code(), [rest, more].concat().join("\n"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The IP datagrams of a capture file, in order.
+fn ip_packets(path: &Path) -> Vec<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    let mut reader = CaptureReader::new(&bytes[..]).unwrap();
+    let mut out = Vec::new();
+    while let Some(record) = reader.next_record().expect("a valid file to its end") {
+        if let Some(ip) = decapsulate(record.link_type, record.data) {
+            out.push(ip.ip.to_vec());
+        }
+    }
+    out
+}
+
+fn summary_count(stderr: &str, what: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_suffix(what))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {what:?} line in {stderr}"))
+}
+
+/// tshark as nobody (as root it always prints a warning) on a readable copy of `file` (ours
+/// are created 0600); returns (exit, stdout, stderr).
+fn tshark(file: &Path, home: &Path) -> (Option<i32>, String, String) {
+    let copy = home.join(format!(
+        "{}.for-tshark",
+        file.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::copy(file, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let file = &copy;
+    let out: Output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .args(["env", &format!("HOME={}", home.display()), "tshark", "-r"])
+        .arg(file)
+        .output()
+        .expect("tshark (scripts/setup.sh installs it)");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn traffic(pair: &Pair) {
+    let _sink4 = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let _sink6 = testkit::udp_sink(&pair.b.ns, pair.b.sock_v6(9)).unwrap();
+    testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 3).unwrap();
+    testkit::ping(&pair.a.ns, IpAddr::V6(pair.b.v6), 3).unwrap();
+    testkit::send_udp(&pair.a.ns, pair.b.sock_v4(9), b"rcvt-interop-v4", 5).unwrap();
+    testkit::send_udp(&pair.a.ns, pair.b.sock_v6(9), b"rcvt-interop-v6", 5).unwrap();
+    testkit::tcp_exchange(
+        &pair.a.ns,
+        &pair.b.ns,
+        pair.b.sock_v4(8080),
+        b"rcvt-interop-tcp",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+#[test]
+fn same_packets_as_tcpdump_byte_for_byte_and_tshark_reads_our_files_cleanly() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new("interop");
+    let ours = scratch.path("rcvall.pcapng");
+    let ours_pcap = scratch.path("rcvall.pcap");
+    let theirs = scratch.path("tcpdump.pcap");
+    let ours_s = ours.to_str().unwrap();
+    let rcvall = Running::start(
+        &pair.b.ns,
+        &[RCVALL, "capture", "-i", "rcvt0", "-w", ours_s],
+        "capturing on",
+    );
+    let rcvall_pcap = Running::start(
+        &pair.b.ns,
+        &[
+            RCVALL,
+            "capture",
+            "-i",
+            "rcvt0",
+            "-q",
+            "-w",
+            ours_pcap.to_str().unwrap(),
+        ],
+        "capturing on",
+    );
+    // --immediate-mode: TPACKET_V2, so tcpdump loses no partly filled block when stopped.
+    let tcpdump = Running::start(
+        &pair.b.ns,
+        &[
+            "tcpdump",
+            "-i",
+            "rcvt0",
+            "--immediate-mode",
+            "-w",
+            theirs.to_str().unwrap(),
+            "ip or ip6",
+        ],
+        "listening on",
+    );
+    traffic(&pair);
+    let (code, err) = rcvall.stop("INT");
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err_pcap) = rcvall_pcap.stop("TERM");
+    assert_eq!(code, Some(0), "{err_pcap}");
+    let _ = tcpdump.stop("INT");
+
+    let ours_packets = ip_packets(&ours);
+    let theirs_packets = ip_packets(&theirs);
+    assert!(
+        ours_packets.len() >= 30,
+        "traffic was captured: {}",
+        ours_packets.len()
+    );
+    assert_eq!(
+        ours_packets.len() as u64,
+        summary_count(&err, " packets captured")
+    );
+    assert_eq!(
+        ours_packets, theirs_packets,
+        "same datagrams, same order, byte for byte"
+    );
+    assert_eq!(
+        ip_packets(&ours_pcap),
+        theirs_packets,
+        "the pcap output too"
+    );
+
+    for file in [&ours, &ours_pcap] {
+        let (code, stdout, stderr) = tshark(file, &scratch.0);
+        assert_eq!(code, Some(0), "tshark {file:?}: {stderr}");
+        assert_eq!(stderr, "", "tshark warns about {file:?}");
+        assert_eq!(
+            stdout.lines().count(),
+            theirs_packets.len(),
+            "tshark's packet count"
+        );
+    }
+    // rcvall read prints tcpdump's file, one line per IP packet.
+    let out = Command::new(RCVALL)
+        .args(["read"])
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(lines.lines().count(), theirs_packets.len());
+    assert!(lines.contains("ICMP echo request"), "{lines}");
+    // ... and filters it.
+    let out = Command::new(RCVALL)
+        .args(["read"])
+        .arg(&theirs)
+        .args(["udp"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 10);
+}
+
+fn flood_then_signal(signal: &str) {
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new(&format!("sig{signal}"));
+    let file = scratch.path("flood.pcapng");
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let capture = Running::start(
+        &pair.b.ns,
+        &[
+            RCVALL,
+            "capture",
+            "-i",
+            "rcvt0",
+            "-q",
+            "-4",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+        "capturing on",
+    );
+    let flood = testkit::flood_udp(
+        &pair.a.ns,
+        pair.b.sock_v4(9),
+        300_000,
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let (code, err) = capture.stop(signal);
+    let sent = flood.stop();
+    assert_eq!(code, Some(0), "{signal}: {err}");
+    let captured = summary_count(&err, " packets captured");
+    assert!(
+        captured > 1000 && captured <= sent,
+        "{signal}: {captured} of {sent}"
+    );
+    assert_eq!(
+        ip_packets(&file).len() as u64,
+        captured,
+        "{signal}: file count = summary"
+    );
+    let (code, _, stderr) = tshark(&file, &scratch.0);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""), "{signal}");
+}
+
+#[test]
+fn sigint_during_a_flood_leaves_a_valid_file_matching_the_summary() {
+    testkit::require_root();
+    flood_then_signal("INT");
+}
+
+#[test]
+fn sigterm_during_a_flood_leaves_a_valid_file_matching_the_summary() {
+    testkit::require_root();
+    flood_then_signal("TERM");
+}
+
+/// A tiny tmpfs, unmounted at the end.
+struct TinyFs(PathBuf);
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let dir = std::env::temp_dir().join(format!("rcvt-fullfs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fs = TinyFs(dir);
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "rcvt-tmpfs"])
+        .arg(&fs.0)
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    let file = fs.0.join("full.pcapng");
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let mut capture = Running::start(
+        &pair.b.ns,
+        &[
+            RCVALL,
+            "capture",
+            "-i",
+            "rcvt0",
+            "-q",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+        "capturing on",
+    );
+    let flood = testkit::flood_udp(
+        &pair.a.ns,
+        pair.b.sock_v4(9),
+        200_000,
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let (code, err) = capture.wait();
+    flood.stop();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    let kept: u64 = err
+        .split("holds the first ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no kept count in {err}"));
+    assert!(kept > 100, "{kept}");
+    assert_eq!(
+        ip_packets(&file).len() as u64,
+        kept,
+        "valid up to the last whole packet"
+    );
+}
+
+#[test]
+fn dropping_to_nobody_keeps_capturing_without_cap_net_raw() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new("nobody");
+    let file = scratch.path("nobody.pcapng");
+    let capture = Running::start(
+        &pair.b.ns,
+        &[
+            RCVALL,
+            "capture",
+            "-i",
+            "rcvt0",
+            "-Z",
+            "nobody",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+        "capturing on",
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", capture.pid())).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(field("Uid:"), "65534", "runs as nobody");
+    assert_eq!(
+        u64::from_str_radix(&field("CapEff:"), 16).unwrap(),
+        0,
+        "no capabilities left"
+    );
+    assert_eq!(u64::from_str_radix(&field("CapPrm:"), 16).unwrap(), 0);
+    testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 2).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, err) = capture.stop("INT");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(summary_count(&err, " packets captured") >= 4, "{err}");
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.mode() & 0o777),
+        (65534, 0o600),
+        "the file is nobody's, 0600"
+    );
+}
+
+#[test]
+fn without_the_capability_capture_fails_with_status_1_and_says_why() {
+    testkit::require_root();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .args([RCVALL, "capture", "-i", "lo", "-c", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("CAP_NET_RAW"), "{err}");
+}
+
+#[test]
+fn the_interface_vanishing_ends_with_status_1_after_writing_what_came_before() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new("vanish");
+    let file = scratch.path("vanish.pcapng");
+    let mut capture = Running::start(
+        &pair.b.ns,
+        &[
+            RCVALL,
+            "capture",
+            "-i",
+            "rcvt0",
+            "-q",
+            "-4",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+        "capturing on",
+    );
+    testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 2).unwrap();
+    testkit::delete_link(&pair.b.ns, "rcvt0").unwrap();
+    let (code, err) = capture.wait();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("went down or was removed"), "{err}");
+    assert_eq!(
+        ip_packets(&file).len(),
+        4,
+        "the two echo exchanges were kept"
+    );
+}

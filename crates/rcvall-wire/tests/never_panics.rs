@@ -1,0 +1,98 @@
+//! Property tests: parsing and formatting never panic, on arbitrary bytes and on every
+//! truncation of valid packets.
+
+use proptest::prelude::*;
+use rcvall_wire::{format_json, format_line, parse, Direction, Interface, TimeStyle};
+
+fn all_outputs(ip: &[u8], original_len: u32, ts: u64) {
+    let s = parse(ip);
+    assert!(s.captured_len == ip.len());
+    let mut line = String::new();
+    format_line(
+        &mut line,
+        ts,
+        Some(Direction::In),
+        Some("eth0"),
+        ip,
+        original_len,
+        TimeStyle::UNIX_NANO,
+    )
+    .unwrap();
+    assert!(!line.contains('\n'), "{line:?}");
+    let mut json = String::new();
+    format_json(
+        &mut json,
+        ts,
+        Some(Direction::Out),
+        Some(Interface {
+            name: Some("x"),
+            index: Some(1),
+        }),
+        ip,
+        original_len,
+    )
+    .unwrap();
+    assert!(json.starts_with('{') && json.ends_with('}'));
+    assert!(!json.chars().any(|c| (c as u32) < 0x20), "{json:?}");
+}
+
+/// A valid-looking packet: IPv4 or IPv6 header, optional v6 extension headers, a transport.
+fn packet() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<bool>(),
+        prop::sample::select(vec![1u8, 6, 17, 58, 51, 44, 0, 60, 43, 4, 41, 50, 253]),
+        prop::collection::vec(any::<u8>(), 0..120),
+        any::<u8>(),
+    )
+        .prop_map(|(v6, proto, mut body, flags)| {
+            if body.len() >= 14 && proto == 6 {
+                body[12] = 0x50 + (flags & 0x30);
+                body[13] = flags;
+            }
+            if body.len() >= 2 && matches!(proto, 0 | 60 | 43 | 51) {
+                body[1] &= 1;
+            }
+            let mut v;
+            if v6 {
+                v = vec![0x60, 0, 0, 0];
+                v.extend_from_slice(&(body.len() as u16).to_be_bytes());
+                v.extend_from_slice(&[proto, 64]);
+                v.extend_from_slice(&[0x20, 1, 0xd, 0xb8]);
+                v.extend_from_slice(&[0; 11]);
+                v.push(1);
+                v.extend_from_slice(&[0x20, 1, 0xd, 0xb8]);
+                v.extend_from_slice(&[0; 11]);
+                v.push(2);
+            } else {
+                v = vec![0x45, 0];
+                v.extend_from_slice(&((20 + body.len()) as u16).to_be_bytes());
+                v.extend_from_slice(&[0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            }
+            v.extend_from_slice(&body);
+            v
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..200), orig in any::<u32>(), ts in any::<u64>()) {
+        all_outputs(&bytes, orig, ts);
+    }
+
+    #[test]
+    fn arbitrary_bytes_behind_an_ip_nibble(first in prop::sample::select(vec![0x45u8, 0x46, 0x4f, 0x60, 0x6f]), rest in prop::collection::vec(any::<u8>(), 0..200), orig in any::<u32>()) {
+        let mut v = vec![first];
+        v.extend_from_slice(&rest);
+        all_outputs(&v, orig, 0);
+    }
+
+    #[test]
+    fn every_truncation_of_valid_packets(p in packet()) {
+        for cut in 0..=p.len() {
+            all_outputs(&p[..cut], p.len() as u32, 1);
+            all_outputs(&p[..cut], cut as u32, 1);
+        }
+    }
+}

@@ -1,13 +1,17 @@
 //! Classic BPF instruction encoding (the kernel's `struct sock_filter`) and opcode names.
 
-/// One classic BPF instruction, same layout/meaning as the kernel's `struct sock_filter`.
+/// One classic BPF instruction, same layout/meaning as the kernel's `struct sock_filter`
+/// (`repr(C)`, 8 bytes), so a slice of them can be handed to SO_ATTACH_FILTER as is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(C)]
 pub struct Insn {
     pub code: u16,
     pub jt: u8,
     pub jf: u8,
     pub k: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Insn>() == 8 && std::mem::align_of::<Insn>() == 4);
 
 impl Insn {
     /// A non-jump statement.

@@ -5,30 +5,10 @@
 
 use crate::meta::Direction;
 
-/// One classic BPF instruction, laid out like the kernel's `struct sock_filter`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C)]
-pub struct Insn {
-    /// Opcode: class, size, mode, operation and source bits.
-    pub code: u16,
-    /// Jump offset when the condition holds.
-    pub jt: u8,
-    /// Jump offset when it does not.
-    pub jf: u8,
-    /// The constant operand.
-    pub k: u32,
-}
+use rcvall_filter::insn::{BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W};
+pub use rcvall_filter::Insn;
 
 const _: () = assert!(std::mem::size_of::<Insn>() == std::mem::size_of::<libc::sock_filter>());
-
-// Opcode parts (linux/bpf_common.h).
-const BPF_LD: u16 = 0x00;
-const BPF_JMP: u16 = 0x05;
-const BPF_RET: u16 = 0x06;
-const BPF_W: u16 = 0x00;
-const BPF_ABS: u16 = 0x20;
-const BPF_JEQ: u16 = 0x10;
-const BPF_K: u16 = 0x00;
 
 /// Ancillary loads (linux/filter.h): negative offsets read skb fields, not packet bytes.
 const SKF_AD_OFF: i32 = -0x1000;
@@ -42,7 +22,7 @@ pub const ETH_P_IP: u16 = 0x0800;
 pub const ETH_P_IPV6: u16 = 0x86DD;
 
 /// Longest classic BPF program the kernel accepts (BPF_MAXINSNS).
-pub const MAX_INSNS: usize = 4096;
+pub const MAX_INSNS: usize = rcvall_filter::insn::BPF_MAXINSNS;
 
 /// The value returned for an accepted packet when the whole packet is wanted: the kernel keeps
 /// `min(len, return value)` bytes, so the largest value never truncates.

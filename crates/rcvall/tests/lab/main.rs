@@ -5,4 +5,5 @@ mod capture;
 mod common;
 mod engine;
 mod errors;
+mod filter;
 mod lifecycle;

@@ -103,21 +103,26 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
         .targets
         .iter()
         .map(|t| {
-            format!(
-                "{} (index {}, {:?})",
-                t.iface.name, t.iface.index, t.families
-            )
+            let families = match t.families {
+                rcvall::Families::V4 => "IPv4",
+                rcvall::Families::V6 => "IPv6",
+                rcvall::Families::Both => "IPv4+IPv6",
+            };
+            format!("{} (index {}, {families})", t.iface.name, t.iface.index)
         })
         .collect();
+    let mode = match cfg.mode {
+        rcvall::RcvAll::IpLevel => "iplevel",
+        _ => "on",
+    };
+    let why = if cfg.chosen_by_default {
+        " [the default route's interface]"
+    } else {
+        ""
+    };
     eprintln!(
-        "rcvall: capturing on {}{}, mode {:?}{}",
+        "rcvall: capturing on {}{why}, mode {mode}{}",
         described.join(", "),
-        if cfg.chosen_by_default {
-            " [the default route's interface]"
-        } else {
-            ""
-        },
-        cfg.mode,
         cfg.filter
             .as_ref()
             .map(|f| format!(", filter {:?}", f.expression))

@@ -6,27 +6,30 @@ use std::process::Command;
 
 use rcvall_wire::{format_line, Precision, TimeFormat, TimeStyle};
 
-const LINKTYPE_RAW: u32 = 101;
-const PCAP_MAGIC_NANO: u32 = 0xa1b2_3c4d;
+use rcvall_pcap::{LinkType, PcapWriter};
 
-/// A tiny pcap writer (nanosecond magic, LINKTYPE_RAW).
-fn write_pcap(path: &std::path::Path, pkts: &[Pkt]) {
-    let mut f = Vec::new();
-    f.extend_from_slice(&PCAP_MAGIC_NANO.to_le_bytes());
-    f.extend_from_slice(&2u16.to_le_bytes());
-    f.extend_from_slice(&4u16.to_le_bytes());
-    f.extend_from_slice(&0i32.to_le_bytes());
-    f.extend_from_slice(&0u32.to_le_bytes());
-    f.extend_from_slice(&262_144u32.to_le_bytes());
-    f.extend_from_slice(&LINKTYPE_RAW.to_le_bytes());
-    for p in pkts {
-        f.extend_from_slice(&((p.ts_ns / 1_000_000_000) as u32).to_le_bytes());
-        f.extend_from_slice(&((p.ts_ns % 1_000_000_000) as u32).to_le_bytes());
-        f.extend_from_slice(&(p.data.len() as u32).to_le_bytes());
-        f.extend_from_slice(&p.orig_len.to_le_bytes());
-        f.extend_from_slice(&p.data);
+/// A nanosecond pcap of `link_type` records (rcvall-pcap's writer).
+fn pcap_of<'a>(
+    link_type: LinkType,
+    records: impl IntoIterator<Item = (u64, u32, &'a [u8])>,
+) -> Vec<u8> {
+    let mut writer = PcapWriter::new(Vec::new(), link_type, 262_144).unwrap();
+    for (ts_ns, orig_len, data) in records {
+        writer.write_packet(ts_ns, orig_len, data).unwrap();
     }
-    std::fs::File::create(path).unwrap().write_all(&f).unwrap();
+    writer.into_inner().unwrap()
+}
+
+/// The packets as a LINKTYPE_RAW pcap file.
+fn write_pcap(path: &std::path::Path, pkts: &[Pkt]) {
+    let bytes = pcap_of(
+        LinkType::RAW,
+        pkts.iter().map(|p| (p.ts_ns, p.orig_len, &p.data[..])),
+    );
+    std::fs::File::create(path)
+        .unwrap()
+        .write_all(&bytes)
+        .unwrap();
 }
 
 struct Pkt {
@@ -1018,7 +1021,6 @@ fn mutated_packets_match_tcpdump() {
 /// `-i any` captures), resolving the index with if_indextoname; index 1 is `lo` on Linux.
 #[test]
 fn direction_and_interface_match_tcpdump_sll2() {
-    const LINKTYPE_LINUX_SLL2: u32 = 276;
     let lo_index = std::fs::read_to_string("/sys/class/net/lo/ifindex").ok();
     if lo_index.as_deref().map(str::trim) != Some("1") {
         eprintln!("skipping: lo is not interface 1 here");
@@ -1037,27 +1039,29 @@ fn direction_and_interface_match_tcpdump_sll2() {
         (&ip4, 0x0800, 4, rcvall_wire::Direction::Out),
         (&ip6, 0x86dd, 4, rcvall_wire::Direction::Out),
     ];
-    let mut f = Vec::new();
-    f.extend_from_slice(&PCAP_MAGIC_NANO.to_le_bytes());
-    f.extend_from_slice(&2u16.to_le_bytes());
-    f.extend_from_slice(&4u16.to_le_bytes());
-    f.extend_from_slice(&[0; 8]);
-    f.extend_from_slice(&262_144u32.to_le_bytes());
-    f.extend_from_slice(&LINKTYPE_LINUX_SLL2.to_le_bytes());
-    for (i, (ip, ethertype, pkttype, _)) in cases.iter().enumerate() {
-        let mut rec = Vec::new();
-        rec.extend_from_slice(&ethertype.to_be_bytes());
-        rec.extend_from_slice(&[0, 0]);
-        rec.extend_from_slice(&1u32.to_be_bytes());
-        rec.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
-        rec.extend_from_slice(&[*pkttype, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
-        rec.extend_from_slice(ip);
-        f.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-        f.extend_from_slice(&(i as u32).to_le_bytes());
-        f.extend_from_slice(&(rec.len() as u32).to_le_bytes());
-        f.extend_from_slice(&(rec.len() as u32).to_le_bytes());
-        f.extend_from_slice(&rec);
-    }
+    let records: Vec<Vec<u8>> = cases
+        .iter()
+        .map(|(ip, ethertype, pkttype, _)| {
+            let mut rec = Vec::new();
+            rec.extend_from_slice(&ethertype.to_be_bytes());
+            rec.extend_from_slice(&[0, 0]);
+            rec.extend_from_slice(&1u32.to_be_bytes());
+            rec.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
+            rec.extend_from_slice(&[*pkttype, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
+            rec.extend_from_slice(ip);
+            rec
+        })
+        .collect();
+    let f = pcap_of(
+        LinkType::LINUX_SLL2,
+        records.iter().enumerate().map(|(i, rec)| {
+            (
+                1_700_000_000_000_000_000 + i as u64,
+                rec.len() as u32,
+                &rec[..],
+            )
+        }),
+    );
     let dir = std::env::temp_dir().join(format!("rcvall-wire-sll2-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("sll2.pcap");

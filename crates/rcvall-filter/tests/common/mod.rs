@@ -3,10 +3,6 @@
 
 pub mod corpus;
 
-/// LINKTYPE_RAW: packets start at the IPv4 or IPv6 header.
-pub const LINKTYPE_RAW: u32 = 101;
-const PCAP_MAGIC: u32 = 0xa1b2_c3d4;
-
 /// A captured packet: bytes kept and original length.
 #[derive(Clone, Debug)]
 pub struct Pkt {
@@ -300,47 +296,27 @@ pub fn packets(seed: u64, n: usize) -> Vec<Pkt> {
     out
 }
 
-/// A LINKTYPE_RAW pcap file; packet `i` gets timestamp `i` seconds so matches map to indices.
+/// A LINKTYPE_RAW pcap file (rcvall-pcap's writer); packet `i` gets timestamp `i` seconds so
+/// matches map to indices.
 pub fn write_pcap(pkts: &[Pkt]) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&PCAP_MAGIC.to_le_bytes());
-    f.extend_from_slice(&2u16.to_le_bytes());
-    f.extend_from_slice(&4u16.to_le_bytes());
-    f.extend_from_slice(&0i32.to_le_bytes());
-    f.extend_from_slice(&0u32.to_le_bytes());
-    f.extend_from_slice(&262_144u32.to_le_bytes());
-    f.extend_from_slice(&LINKTYPE_RAW.to_le_bytes());
+    let mut writer =
+        rcvall_pcap::PcapWriter::new(Vec::new(), rcvall_pcap::LinkType::RAW, 262_144).unwrap();
     for (i, p) in pkts.iter().enumerate() {
-        f.extend_from_slice(&(i as u32).to_le_bytes());
-        f.extend_from_slice(&0u32.to_le_bytes());
-        f.extend_from_slice(&(p.data.len() as u32).to_le_bytes());
-        f.extend_from_slice(&p.wire_len.to_le_bytes());
-        f.extend_from_slice(&p.data);
+        writer
+            .write_packet(i as u64 * 1_000_000_000, p.wire_len, &p.data)
+            .unwrap();
     }
-    f
+    writer.into_inner().unwrap()
 }
 
-/// Timestamps (= packet indices) of the records in a little- or big-endian pcap stream.
+/// Timestamps (= packet indices) of the records of a pcap stream (e.g. what tcpdump -w wrote).
 pub fn read_indices(f: &[u8]) -> Vec<u32> {
-    if f.len() < 24 {
+    let Ok(mut reader) = rcvall_pcap::CaptureReader::new(f) else {
         return Vec::new();
-    }
-    let le = u32::from_le_bytes([f[0], f[1], f[2], f[3]]) == PCAP_MAGIC;
-    let rd = |b: &[u8]| {
-        let a = [b[0], b[1], b[2], b[3]];
-        if le {
-            u32::from_le_bytes(a)
-        } else {
-            u32::from_be_bytes(a)
-        }
     };
     let mut out = Vec::new();
-    let mut i = 24;
-    while i + 16 <= f.len() {
-        let ts = rd(&f[i..]);
-        let caplen = rd(&f[i + 8..]) as usize;
-        out.push(ts);
-        i += 16 + caplen;
+    while let Ok(Some(record)) = reader.next_record() {
+        out.push((record.timestamp_ns / 1_000_000_000) as u32);
     }
     out
 }

@@ -1,7 +1,7 @@
 //! `rcvall capture`: open the rings, drop privileges, pump packets to the output, stop
 //! cleanly on -c, --duration, SIGINT or SIGTERM, and say what was captured and dropped.
 
-use crate::config::CaptureConfig;
+use crate::config::{CaptureConfig, Format};
 use crate::output::Sink;
 use crate::privs;
 use anyhow::{anyhow, Context, Result};
@@ -69,7 +69,7 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
             .snaplen(cfg.snaplen)
             .ring_size(cfg.ring_bytes)
             .block_size(block_size)
-            .low_latency(cfg.immediate || !cfg.quiet);
+            .low_latency(low_latency(&cfg));
         if let Some(filter) = &cfg.filter {
             builder = builder.filter(
                 filter
@@ -192,6 +192,13 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
     outcome
 }
 
+/// Per-packet delivery (TPACKET_V2) when asked, or when lines go to a person's terminal;
+/// files and pipes get the batched TPACKET_V3 ring.
+fn low_latency(cfg: &CaptureConfig) -> bool {
+    let lines = matches!(cfg.format, Format::Text | Format::Json);
+    cfg.immediate || (lines && !cfg.quiet && cfg.write.is_none() && io::stdout().is_terminal())
+}
+
 /// Moves packets from the rings to the output until a stop condition.
 fn pump(
     cfg: &CaptureConfig,
@@ -291,10 +298,11 @@ fn wait_any(lives: &[Live], stop_pipe: &mut UnixStream, wait: Duration) -> bool 
 
 /// After a stop: writes the blocks the kernel hands over within its retire timeout.
 fn drain(cfg: &CaptureConfig, lives: &mut [Live], sink: &mut Sink) {
-    let grace = Duration::from_millis(if cfg.immediate || !cfg.quiet { 20 } else { 120 });
+    // V3 blocks retire within 50 ms (the engine's timeout); V2 frames are ready at once.
+    let grace = Duration::from_millis(if low_latency(cfg) { 20 } else { 120 });
     for (slot, live) in lives.iter_mut().enumerate() {
-        // Bounded: at most as many blocks as the ring holds.
-        for _ in 0..live.capture.geometry().block_nr {
+        // Bounded: a ring holds at most a few thousand batches.
+        for _ in 0..10_000 {
             let Ok(Some(batch)) = live.capture.next_batch(Some(grace)) else {
                 break;
             };

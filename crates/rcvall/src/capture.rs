@@ -6,7 +6,9 @@ use crate::iface::{self, Interface};
 use crate::kfilter::{self, DirectionFilter, Insn, KernelFilter};
 use crate::meta::PacketInfo;
 use crate::ring::block::Frames;
-use crate::ring::{self, BlockGuard, Ring, RingGeometry};
+use crate::ring::{
+    self, BlockGuard, FrameGeometry, FrameGuard, FrameIter, FrameRing, Ring, RingGeometry,
+};
 use crate::socket::RcvAll;
 use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::{ring as sys_ring, wait};
@@ -67,10 +69,58 @@ enum Target {
     Name(String),
 }
 
-/// Block retire timeouts: a partly filled block reaches user space after this long.
-/// Rounded up to whole jiffies by the kernel (4 ms at HZ=250).
-const LOW_LATENCY_TIMEOUT_MS: u32 = 1;
+/// TPACKET_V3 block retire timeout: a partly filled block reaches user space after this long
+/// (rounded up to whole jiffies by the kernel).
 const BATCH_TIMEOUT_MS: u32 = 50;
+/// Most frames of a TPACKET_V2 ring handed out as one batch.
+const MAX_FRAMES_PER_BATCH: usize = 256;
+
+/// What the ring should look like; resolved against the interface when it is opened.
+#[derive(Clone, Copy, Debug)]
+struct RingSettings {
+    ring_bytes: u64,
+    block_size: u32,
+    low_latency: bool,
+    snaplen: u32,
+}
+
+/// The ring under a capture: TPACKET_V3 blocks (throughput) or TPACKET_V2 frames (latency).
+#[derive(Debug)]
+enum Engine {
+    Blocks(Ring),
+    Frames(FrameRing),
+}
+
+/// The ring a capture obtained (it may be smaller than asked when memory was short).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RingShape {
+    /// TPACKET_V3: packets in blocks, handed over when full or when their timer fires.
+    Blocks(RingGeometry),
+    /// TPACKET_V2 (low latency): one packet per frame, handed over at once.
+    Frames(FrameGeometry),
+}
+
+impl RingShape {
+    /// Bytes of ring memory.
+    pub fn bytes(&self) -> usize {
+        match self {
+            RingShape::Blocks(g) => g.ring_bytes(),
+            RingShape::Frames(g) => g.frame_size as usize * g.frame_nr() as usize,
+        }
+    }
+
+    /// Most batches the ring can hold at once (blocks, or frames).
+    pub fn units(&self) -> u32 {
+        match self {
+            RingShape::Blocks(g) => g.block_nr,
+            RingShape::Frames(g) => g.frame_nr(),
+        }
+    }
+}
+
+fn ring_error(err: ring::GeometryError) -> Error {
+    Error::new(WsaCode::InvalidArgument, format!("ring: {err}"))
+}
 
 /// Settings for [`Capture`]; start from [`Capture::builder`].
 #[derive(Clone, Debug)]
@@ -152,8 +202,11 @@ impl CaptureBuilder {
         self
     }
 
-    /// Hand partly filled blocks over after one jiffy instead of 50 ms: a packet on a quiet
-    /// link arrives within a few milliseconds. Busy links fill blocks sooner either way.
+    /// Deliver each packet as soon as the kernel has it (a TPACKET_V2 ring, one wake-up per
+    /// packet when idle, batches when busy) instead of in TPACKET_V3 blocks, which reach user
+    /// space only when full or when their retire timer fires (counted in jiffies: up to 4 ms
+    /// at HZ=250, 50 ms here by default). Frames hold at most the interface's MTU (or the snap
+    /// length): larger GSO super-packets are truncated and flagged.
     pub fn low_latency(mut self, low: bool) -> Self {
         self.low_latency = low;
         self
@@ -203,21 +256,20 @@ impl CaptureBuilder {
         Ok(program)
     }
 
-    fn geometry(&self) -> Result<RingGeometry> {
-        let timeout = if self.low_latency {
-            LOW_LATENCY_TIMEOUT_MS
-        } else {
-            BATCH_TIMEOUT_MS
-        };
-        RingGeometry::new(self.ring_bytes, self.block_size, timeout)
-            .map_err(|err| Error::new(WsaCode::InvalidArgument, format!("ring: {err}")))
+    fn ring_settings(&self) -> RingSettings {
+        RingSettings {
+            ring_bytes: self.ring_bytes,
+            block_size: self.block_size,
+            low_latency: self.low_latency,
+            snaplen: self.snaplen,
+        }
     }
 
     /// Opens one capture.
     pub fn open(self) -> Result<Capture> {
         let iface = self.interface()?;
         let program = self.program(&iface)?;
-        Capture::open(&iface, &program, self.geometry()?, self.mode, None)
+        Capture::open(&iface, &program, &self.ring_settings(), self.mode, None)
     }
 
     /// Opens `workers` captures in one PACKET_FANOUT group: the kernel spreads the interface's
@@ -231,10 +283,10 @@ impl CaptureBuilder {
         }
         let iface = self.interface()?;
         let program = self.program(&iface)?;
-        let geometry = self.geometry()?;
+        let settings = self.ring_settings();
         let group = next_fanout_group();
         (0..workers)
-            .map(|_| Capture::open(&iface, &program, geometry, self.mode, Some((group, mode))))
+            .map(|_| Capture::open(&iface, &program, &settings, self.mode, Some((group, mode))))
             .collect()
     }
 }
@@ -263,8 +315,8 @@ pub struct Stats {
 #[derive(Debug)]
 pub struct Capture {
     packet: PacketSocket,
-    ring: Ring,
-    geometry: RingGeometry,
+    engine: Engine,
+    shape: RingShape,
     iface: Interface,
     mtu: u32,
     abort: Arc<AbortSlot>,
@@ -295,7 +347,7 @@ impl Capture {
     fn open(
         iface: &Interface,
         program: &[Insn],
-        geometry: RingGeometry,
+        settings: &RingSettings,
         mode: RcvAll,
         fanout: Option<(u16, FanoutMode)>,
     ) -> Result<Capture> {
@@ -304,8 +356,22 @@ impl Capture {
         // interface or family is ever queued, and the ring exists before the first packet.
         let packet =
             PacketSocket::new().map_err(|err| setup_error(err, "creating the packet socket"))?;
-        let (ring, geometry) = ring::open(&packet, geometry)
-            .map_err(|err| setup_error(err, "setting up the receive ring"))?;
+        let mtu = packet.mtu(&iface.name).unwrap_or(u32::MAX);
+        let (engine, shape) = if settings.low_latency {
+            let packet_bytes = settings.snaplen.min(mtu.max(1500));
+            let geometry =
+                FrameGeometry::new(settings.ring_bytes, packet_bytes).map_err(ring_error)?;
+            let (frames, got) = ring::open_frames(&packet, geometry)
+                .map_err(|err| setup_error(err, "setting up the receive ring"))?;
+            (Engine::Frames(frames), RingShape::Frames(got))
+        } else {
+            let geometry =
+                RingGeometry::new(settings.ring_bytes, settings.block_size, BATCH_TIMEOUT_MS)
+                    .map_err(ring_error)?;
+            let (blocks, got) = ring::open(&packet, geometry)
+                .map_err(|err| setup_error(err, "setting up the receive ring"))?;
+            (Engine::Blocks(blocks), RingShape::Blocks(got))
+        };
         packet
             .attach_filter(&kfilter::reject_all())
             .and_then(|()| packet.bind(iface.index, ETH_P_ALL))
@@ -326,10 +392,10 @@ impl Capture {
         // The reject-all filter may have counted nothing, but start from zero regardless.
         let _ = sys_ring::take_stats(packet.as_fd());
         Ok(Capture {
-            mtu: packet.mtu(&iface.name).unwrap_or(u32::MAX),
+            mtu,
             packet,
-            ring,
-            geometry,
+            engine,
+            shape,
             iface: iface.clone(),
             abort: Arc::new(
                 AbortSlot::new().map_err(|err| setup_error(err, "creating the abort eventfd"))?,
@@ -344,9 +410,17 @@ impl Capture {
         &self.iface
     }
 
-    /// The ring obtained (it may be smaller than asked when memory was short).
-    pub fn geometry(&self) -> RingGeometry {
-        self.geometry
+    /// The ring obtained.
+    pub fn ring_shape(&self) -> RingShape {
+        self.shape
+    }
+
+    /// True when a batch is ready (the unit under the cursor is user space's).
+    fn ready(&mut self) -> bool {
+        match &mut self.engine {
+            Engine::Blocks(ring) => ring.poll_block(),
+            Engine::Frames(ring) => ring.ready(),
+        }
     }
 
     /// A handle that ends a [`Capture::next_batch`] wait from another thread.
@@ -359,7 +433,7 @@ impl Capture {
     /// poll the capture's descriptor themselves get WSAENETDOWN here once the interface is
     /// gone and everything before was delivered.
     pub fn try_next_batch(&mut self) -> Result<Option<Batch<'_>>> {
-        if !self.ring.poll_block() {
+        if !self.ready() {
             // The caller may have been woken by POLLERR (ENETDOWN); reading the error clears it.
             self.down.note(&self.packet);
             if self.down.expired(Instant::now()) {
@@ -376,7 +450,7 @@ impl Capture {
     pub fn next_batch(&mut self, timeout: Option<Duration>) -> Result<Option<Batch<'_>>> {
         let abort = self.abort.snapshot();
         let deadline = timeout.map(|t| Instant::now() + t);
-        while !self.ring.poll_block() {
+        while !self.ready() {
             let now = Instant::now();
             if self.down.expired(now) {
                 return Err(interface_lost(&self.iface));
@@ -407,10 +481,14 @@ impl Capture {
 
     fn take_batch(&mut self) -> Option<Batch<'_>> {
         let mtu = self.mtu;
-        let guard = self.ring.block()?;
-        // A block handed over is delivered whole: its frames are the application's.
-        self.stats.delivered += u64::from(guard.len());
-        Some(Batch { guard, mtu })
+        let held = match &mut self.engine {
+            Engine::Blocks(ring) => Held::Block(ring.block()?),
+            Engine::Frames(ring) => Held::Frames(ring.batch(MAX_FRAMES_PER_BATCH)?),
+        };
+        // A batch handed over is delivered whole: its packets are the application's.
+        let batch = Batch { held, mtu };
+        self.stats.delivered += batch.len() as u64;
+        Some(batch)
     }
 
     /// Cumulative statistics; folds in the kernel's counters (which reset on every read).
@@ -446,17 +524,26 @@ impl AsFd for Capture {
     }
 }
 
-/// One ring block of packets; dropping it hands the block back to the kernel.
+/// A batch of packets (a V3 block, or a run of V2 frames); dropping it hands them back.
 #[derive(Debug)]
 pub struct Batch<'c> {
-    guard: BlockGuard<'c>,
+    held: Held<'c>,
     mtu: u32,
+}
+
+#[derive(Debug)]
+enum Held<'c> {
+    Block(BlockGuard<'c>),
+    Frames(FrameGuard<'c>),
 }
 
 impl Batch<'_> {
     /// Packets in the batch.
     pub fn len(&self) -> usize {
-        self.guard.len() as usize
+        match &self.held {
+            Held::Block(guard) => guard.len() as usize,
+            Held::Frames(guard) => guard.len() as usize,
+        }
     }
 
     /// True when the batch holds no packet.
@@ -466,8 +553,12 @@ impl Batch<'_> {
 
     /// The packets, in the order the kernel queued them.
     pub fn packets(&self) -> Packets<'_> {
+        let walk = match &self.held {
+            Held::Block(guard) => Walk::Block(guard.frames()),
+            Held::Frames(guard) => Walk::Frames(guard.frames()),
+        };
         Packets {
-            frames: self.guard.frames(),
+            walk,
             mtu: self.mtu,
         }
     }
@@ -476,8 +567,14 @@ impl Batch<'_> {
 /// Iterator over a batch's packets.
 #[derive(Clone, Debug)]
 pub struct Packets<'a> {
-    frames: Frames<'a>,
+    walk: Walk<'a>,
     mtu: u32,
+}
+
+#[derive(Clone, Debug)]
+enum Walk<'a> {
+    Block(Frames<'a>),
+    Frames(FrameIter<'a>),
 }
 
 impl<'a> Iterator for Packets<'a> {
@@ -485,7 +582,10 @@ impl<'a> Iterator for Packets<'a> {
 
     fn next(&mut self) -> Option<Packet<'a>> {
         // A corrupt frame ends the walk (the kernel never writes one).
-        let frame = self.frames.next()?.ok()?;
+        let frame = match &mut self.walk {
+            Walk::Block(frames) => frames.next()?.ok()?,
+            Walk::Frames(frames) => frames.next()?.ok()?,
+        };
         Some(Packet {
             data: frame.data,
             info: PacketInfo::from_frame(&frame, self.mtu),

@@ -36,7 +36,9 @@ mod sys;
 mod waiting;
 mod wsa;
 
-pub use capture::{Batch, Capture, CaptureBuilder, Families, FanoutMode, Packet, Packets, Stats};
+pub use capture::{
+    Batch, Capture, CaptureBuilder, Families, FanoutMode, Packet, Packets, RingShape, Stats,
+};
 pub use error::{Error, Result};
 pub use iface::{interfaces, Interface, InterfaceInfo};
 pub use meta::{Direction, PacketFlags, PacketInfo};

@@ -1,6 +1,7 @@
 //! The TPACKET_V3 ring engine: geometry, block ownership, and frame-by-frame reading.
 
 pub mod block;
+pub mod frame;
 
 use crate::sys::packet::PacketSocket;
 use crate::sys::ring::RingMap;
@@ -99,6 +100,164 @@ impl RingGeometry {
             block_nr: self.block_nr / 2,
             ..*self
         })
+    }
+}
+
+/// The shape of a TPACKET_V2 ring (the low-latency one): fixed-size frames, one packet each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameGeometry {
+    /// Bytes per frame: a power of two holding the V2 header and the bytes kept of a packet
+    /// (longer packets are truncated to fit, and flagged).
+    pub frame_size: u32,
+    /// Bytes per block (a power of two, a multiple of the frame size and of the page size).
+    pub block_size: u32,
+    /// Number of blocks.
+    pub block_nr: u32,
+}
+
+impl FrameGeometry {
+    /// A ring of about `ring_bytes` whose frames keep up to `packet_bytes` of each packet.
+    pub fn new(ring_bytes: u64, packet_bytes: u32) -> Result<FrameGeometry, GeometryError> {
+        let frame_size = (frame::DATA_OFFSET as u32)
+            .saturating_add(packet_bytes)
+            .checked_next_power_of_two()
+            .filter(|size| *size <= 1 << 20)
+            .ok_or_else(|| {
+                GeometryError(format!(
+                    "frames for {packet_bytes}-byte packets are too large"
+                ))
+            })?;
+        // Blocks of at least 128 KiB: fewer, larger kernel allocations.
+        let block_size = frame_size.max(128 << 10);
+        let block_nr = u32::try_from(ring_bytes / u64::from(block_size))
+            .map_err(|_| GeometryError(format!("a ring of {ring_bytes} bytes is too large")))?;
+        if block_nr == 0 || u64::from(block_nr) * u64::from(block_size / frame_size) < 2 {
+            return Err(GeometryError(format!(
+                "a ring of {ring_bytes} bytes holds fewer than 2 frames of {frame_size}"
+            )));
+        }
+        Ok(FrameGeometry {
+            frame_size,
+            block_size,
+            block_nr,
+        })
+    }
+
+    /// Total frames.
+    pub fn frame_nr(&self) -> u32 {
+        self.block_nr * (self.block_size / self.frame_size)
+    }
+
+    /// Half the blocks, for a retry when memory is short; None below one block.
+    pub fn halved(&self) -> Option<FrameGeometry> {
+        (self.block_nr >= 2).then_some(FrameGeometry {
+            block_nr: self.block_nr / 2,
+            ..*self
+        })
+    }
+}
+
+/// Sets up a TPACKET_V2 ring, with the same retry on short memory as [`open`].
+pub(crate) fn open_frames(
+    packet: &PacketSocket,
+    geometry: FrameGeometry,
+) -> io::Result<(FrameRing, FrameGeometry)> {
+    let mut geometry = geometry;
+    loop {
+        match RingMap::setup_frames(packet.as_fd(), &geometry) {
+            Ok(map) => return Ok((FrameRing { map, cursor: 0 }, geometry)),
+            Err(err) if err.raw_os_error() == Some(libc::ENOMEM) => match geometry.halved() {
+                Some(smaller) => geometry = smaller,
+                None => return Err(err),
+            },
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// A TPACKET_V2 ring with a read cursor: frames are taken and returned in ring order.
+#[derive(Debug)]
+pub(crate) struct FrameRing {
+    map: RingMap,
+    cursor: usize,
+}
+
+impl FrameRing {
+    fn is_user(&self, index: usize) -> bool {
+        self.map.status(index).load(Ordering::Acquire) & TP_STATUS_USER != 0
+    }
+
+    /// True when the frame under the cursor holds a packet for user space.
+    pub(crate) fn ready(&self) -> bool {
+        self.is_user(self.cursor)
+    }
+
+    /// The run of ready frames from the cursor (at most `max`), if any.
+    pub(crate) fn batch(&mut self, max: usize) -> Option<FrameGuard<'_>> {
+        let n = self.map.block_nr();
+        let count = (0..max.min(n))
+            .take_while(|i| self.is_user((self.cursor + i) % n))
+            .count();
+        (count > 0).then_some(FrameGuard { ring: self, count })
+    }
+}
+
+/// Frames held by user space; dropping the guard hands them back in order.
+#[derive(Debug)]
+pub(crate) struct FrameGuard<'r> {
+    ring: &'r mut FrameRing,
+    count: usize,
+}
+
+impl FrameGuard<'_> {
+    pub(crate) fn len(&self) -> u32 {
+        self.count as u32
+    }
+
+    /// The packets of the held frames, in order.
+    pub(crate) fn frames(&self) -> FrameIter<'_> {
+        FrameIter {
+            map: &self.ring.map,
+            start: self.ring.cursor,
+            next: 0,
+            count: self.count,
+        }
+    }
+}
+
+/// Iterator over the frames a [`FrameGuard`] holds.
+#[derive(Clone, Debug)]
+pub(crate) struct FrameIter<'a> {
+    map: &'a RingMap,
+    start: usize,
+    next: usize,
+    count: usize,
+}
+
+impl<'a> Iterator for FrameIter<'a> {
+    type Item = Result<RawFrame<'a>, block::BlockError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next == self.count {
+            return None;
+        }
+        let index = (self.start + self.next) % self.map.block_nr();
+        self.next += 1;
+        Some(frame::parse(self.map.user_block(index)))
+    }
+}
+
+impl Drop for FrameGuard<'_> {
+    fn drop(&mut self) {
+        let n = self.ring.map.block_nr();
+        for i in 0..self.count {
+            let index = (self.ring.cursor + i) % n;
+            self.ring
+                .map
+                .status(index)
+                .store(TP_STATUS_KERNEL, Ordering::Release);
+        }
+        self.ring.cursor = (self.ring.cursor + self.count) % n;
     }
 }
 
@@ -269,6 +428,25 @@ mod tests {
             RingGeometry::new(4 << 20, 1 << 20, 0).is_err(),
             "no timeout"
         );
+    }
+
+    #[test]
+    fn frame_geometry_tiles_blocks_exactly() {
+        let g = FrameGeometry::new(32 << 20, 1500).unwrap();
+        assert_eq!((g.frame_size, g.block_size), (2048, 128 << 10));
+        assert_eq!(g.block_size % g.frame_size, 0);
+        assert_eq!(g.frame_nr(), (32 << 20) / 2048);
+        let big = FrameGeometry::new(32 << 20, 65_535).unwrap();
+        assert_eq!((big.frame_size, big.block_size), (128 << 10, 128 << 10));
+        assert!(
+            FrameGeometry::new(1024, 1500).is_err(),
+            "not even one block"
+        );
+        assert!(
+            FrameGeometry::new(32 << 20, 4 << 20).is_err(),
+            "frames over 1 MiB"
+        );
+        assert_eq!(g.halved().unwrap().block_nr, g.block_nr / 2);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use rcvall::kfilter::{DirectionFilter, Insn};
-use rcvall::{Capture, Direction, Families, FanoutMode, RcvAll, WsaCode};
+use rcvall::{Capture, Direction, Families, FanoutMode, RcvAll, RingShape, WsaCode};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use testkit::Pair;
@@ -298,4 +298,22 @@ fn capture_ends_with_wsaenetdown_after_delivering_everything_when_the_interface_
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn low_latency_uses_per_packet_frames_and_the_default_uses_blocks() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let builder = Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(Families::V4);
+    let batched = open_in(&pair.b.ns, builder.clone());
+    let immediate = open_in(&pair.b.ns, builder.low_latency(true));
+    assert!(matches!(batched.ring_shape(), RingShape::Blocks(g) if g.retire_timeout_ms == 50));
+    match immediate.ring_shape() {
+        // Frames sized for the 1500-byte MTU: 80 header bytes + 1500 → 2048.
+        RingShape::Frames(g) => assert_eq!(g.frame_size, 2048),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(immediate.ring_shape().bytes(), 32 << 20);
 }

@@ -40,6 +40,8 @@ impl Drop for Scratch {
 struct Running {
     child: Option<Child>,
     stderr: mpsc::Receiver<String>,
+    /// Lines read while waiting for the ready line (it included).
+    early: Vec<String>,
 }
 
 impl Running {
@@ -61,16 +63,22 @@ impl Running {
                 }
             }
         });
-        let running = Running {
+        let mut running = Running {
             child: Some(child),
             stderr: rx,
+            early: Vec::new(),
         };
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match running.stderr.recv_timeout(left) {
-                Ok(line) if line.contains(ready) => break,
-                Ok(_) => {}
+                Ok(line) => {
+                    let done = line.contains(ready);
+                    running.early.push(line);
+                    if done {
+                        break;
+                    }
+                }
                 Err(_) => panic!("{args:?} never printed {ready:?}"),
             }
         }
@@ -98,7 +106,8 @@ impl Running {
         let rest: Vec<String> = self.stderr.try_iter().collect();
         std::thread::sleep(Duration::from_millis(50));
         let more: Vec<String> = self.stderr.try_iter().collect();
-        (status.code(), [rest, more].concat().join("\n"))
+        let early = std::mem::take(&mut self.early);
+        (status.code(), [early, rest, more].concat().join("\n"))
     }
 }
 
@@ -489,4 +498,174 @@ fn the_interface_vanishing_ends_with_status_1_after_writing_what_came_before() {
         4,
         "the two echo exchanges were kept"
     );
+}
+
+#[test]
+fn several_interfaces_share_one_pcapng_with_a_block_and_statistics_each() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new("multi");
+    let file = scratch.path("multi.pcapng");
+    let capture = Running::start(
+        &pair.b.ns,
+        &[
+            RCVALL,
+            "capture",
+            "-a",
+            &pair.b.v4.to_string(),
+            "-a",
+            &pair.b.v6.to_string(),
+            "-i",
+            "rcvt1",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+        "capturing on",
+    );
+    testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 1).unwrap();
+    testkit::ping(&pair.a.ns, IpAddr::V6(pair.b.v6), 1).unwrap();
+    testkit::ping(&pair.other.ns, "198.18.9.1".parse().unwrap(), 1).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, err) = capture.stop("INT");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("rcvt0 (index 258, IPv4+IPv6)") && err.contains("rcvt1"),
+        "{err}"
+    );
+
+    let bytes = std::fs::read(&file).unwrap();
+    let mut reader = CaptureReader::new(&bytes[..]).unwrap();
+    let mut seen = Vec::new();
+    while let Some(record) = reader.next_record().unwrap() {
+        let flags = record.flags.expect("every packet carries its direction");
+        seen.push((
+            record.interface_name.unwrap().to_owned(),
+            flags.direction.is_some(),
+        ));
+    }
+    let names: Vec<_> = reader
+        .interfaces()
+        .iter()
+        .map(|i| i.name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["rcvt0", "rcvt1"],
+        "one interface block each, the two -a merged"
+    );
+    assert!(seen.iter().all(|(_, has_direction)| *has_direction));
+    for name in ["rcvt0", "rcvt1"] {
+        assert!(
+            seen.iter().filter(|(n, _)| n == name).count() >= 2,
+            "{name}: {seen:?}"
+        );
+    }
+    // capinfos lists one statistics entry per interface (written at the end).
+    let info = Command::new("capinfos")
+        .arg("-I")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert_eq!(
+        text.matches("Number of stat entries = 1").count(),
+        2,
+        "{text}"
+    );
+    let (code, _, stderr) = tshark(&file, &scratch.0);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+}
+
+#[test]
+fn without_a_b_interface_the_default_routes_is_chosen_and_named_and_json_lines_come_out() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    pair.b
+        .ns
+        .exec(&["ip", "route", "add", "default", "via", "198.18.1.1"])
+        .unwrap();
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            pair.b.ns.name(),
+            RCVALL,
+            "capture",
+            "-c",
+            "2",
+            "--format",
+            "json",
+        ])
+        .args(["--duration", "5s", "icmp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 1).unwrap();
+    let out = out.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.contains("rcvt0") && first.contains("default route"),
+        "{first}"
+    );
+    let json = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<_> = json.lines().collect();
+    assert_eq!(lines.len(), 2, "{json}");
+    assert!(
+        lines[0].starts_with("{\"ts_ns\":") && lines[0].ends_with('}'),
+        "{json}"
+    );
+    assert!(
+        lines[0].contains("\"direction\":\"in\"") && lines[1].contains("\"direction\":\"out\"")
+    );
+    assert!(lines
+        .iter()
+        .all(|l| l.contains("\"interface\":{\"name\":\"rcvt0\",\"index\":258}")));
+}
+
+#[test]
+fn the_live_statistics_line_shows_on_a_terminal() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    // `script` gives the capture a terminal; its transcript is what a person would see.
+    let out = Command::new("ip")
+        .args(["netns", "exec", pair.b.ns.name(), "script", "-qfec"])
+        .arg(format!("{RCVALL} capture -i rcvt0 -q --duration 2s"))
+        .arg("/dev/null")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pinger = std::thread::spawn({
+        let ns = pair.a.ns.name().to_owned();
+        move || {
+            let _ = Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &ns,
+                    "ping",
+                    "-c",
+                    "8",
+                    "-i",
+                    "0.2",
+                    "-W",
+                    "1",
+                    "198.18.1.2",
+                ])
+                .output();
+        }
+    });
+    let out = out.wait_with_output().unwrap();
+    pinger.join().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(
+        screen.contains("/s, ") && screen.contains("dropped by kernel"),
+        "{screen}"
+    );
+    assert!(screen.contains("packets captured"), "{screen}");
 }

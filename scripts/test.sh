@@ -19,9 +19,19 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
-echo "== pure tests (no privileges used)"
-cargo test --workspace --lib --bins
+# Every cargo test run is logged too, so the closing line can total them.
+log=$(mktemp /tmp/rcvall-test.XXXXXX)
+trap 'sweep; rm -f "$log"' EXIT
 
-echo "== lab, interop and doc tests (root)"
-cargo test --workspace --tests
-cargo test --workspace --doc
+echo "== pure tests (no privileges used)"
+cargo test --workspace --lib --bins 2>&1 | tee -a "$log"
+
+echo "== doc tests"
+cargo test --workspace --doc 2>&1 | tee -a "$log"
+
+echo "== integration, lab and interop tests (root)"
+cargo test --workspace --tests 2>&1 | tee -a "$log"
+
+# The total, as one plain line (unit tests are counted twice: alone first, then again with
+# the integration tests).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$log"

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// The faithful socket's ring: 128 blocks of 256 KiB (32 MiB, tcpdump's -B 32768). Any
 /// datagram fits a block (64 KiB GSO included); the depth rides out scheduling delays at line
 /// rate (4 MiB lost 0.02–0.18% of 1514-byte packets at 477 kpps in the benchmark: ~6 ms of
-/// buffer). A partly filled block is handed over after 4 ms (one jiffy at HZ=250).
+/// buffer). A partly filled block is handed over after 4 ms.
 const SOCKET_RING: RingGeometry = RingGeometry {
     block_size: 256 << 10,
     block_nr: 128,

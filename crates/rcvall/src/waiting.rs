@@ -62,7 +62,7 @@ impl AbortSlot {
 }
 
 /// How long after ENETDOWN the kernel may still hand over the last, partly filled block:
-/// its retire timer keeps running after the device is gone (a few jiffies).
+/// its retire timer keeps running after the device is gone (4 ms for the socket's ring).
 const NETDOWN_GRACE: Duration = Duration::from_millis(50);
 
 /// Tracks the loss of the interface: the kernel sets ENETDOWN on the socket when it goes

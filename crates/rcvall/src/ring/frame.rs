@@ -1,7 +1,7 @@
 //! Reading one TPACKET_V2 frame: a pure function over bytes (the low-latency ring).
 //!
 //! TPACKET_V2 hands each frame to user space as soon as it is written, with a wake-up per
-//! packet; TPACKET_V3 only when a whole block retires (on a timer counted in jiffies).
+//! packet; TPACKET_V3 only when a whole block fills or its retire timer fires.
 
 use super::block::{BlockError, RawFrame};
 

@@ -28,8 +28,9 @@ pub struct RingGeometry {
     pub block_size: u32,
     /// Number of blocks (at least 2: the kernel fills one while user space reads another).
     pub block_nr: u32,
-    /// The kernel hands over a partly filled block after this many milliseconds (rounded up
-    /// to whole jiffies: 4 ms at HZ=250).
+    /// The kernel hands over a partly filled block after this many milliseconds (an hrtimer
+    /// on recent kernels, measured precise to the millisecond on 6.18; older kernels round it
+    /// up to whole jiffies, 4 ms at HZ=250).
     pub retire_timeout_ms: u32,
 }
 

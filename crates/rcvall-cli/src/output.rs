@@ -228,6 +228,8 @@ impl Sink {
         };
         self.flushed_bytes = out.get_ref().written;
         self.flushed = self.written;
+        // Everything up to here is on disk: only packets after this flush need boundaries.
+        self.boundaries.clear();
         Ok(())
     }
 
@@ -279,4 +281,59 @@ fn write_line(out: &mut Option<Out>, line: &str) -> io::Result<()> {
     out.as_mut()
         .expect("text and JSON have a line writer")
         .write_all(line.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcvall::{PacketFlags, PacketInfo};
+
+    fn packet(data: &[u8]) -> Packet<'_> {
+        Packet {
+            data,
+            info: PacketInfo {
+                timestamp_ns: 1_700_000_000_000_000_000,
+                direction: Direction::Host,
+                ifindex: 2,
+                original_len: data.len() as u32,
+                flags: PacketFlags::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn packet_boundaries_do_not_grow_across_flushes() {
+        let dir = std::env::temp_dir().join(format!("rcvt-sink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("leak.pcapng");
+        let iface = Interface {
+            index: 2,
+            name: "rcvt0".into(),
+            is_loopback: false,
+        };
+        let mut sink = Sink::open(
+            Format::Pcapng,
+            Some(&path),
+            std::slice::from_ref(&iface),
+            262_144,
+        )
+        .unwrap();
+        for _ in 0..3 {
+            for _ in 0..1000 {
+                sink.packet(0, &iface, &packet(&[0x45; 60])).unwrap();
+            }
+            assert_eq!(sink.boundaries.len(), 1000);
+            sink.commit().unwrap();
+            assert!(
+                sink.boundaries.is_empty(),
+                "boundaries must not outlive a flush"
+            );
+        }
+        assert_eq!(sink.written(), 3000);
+        // Cutting back keeps every flushed packet.
+        sink.packet(0, &iface, &packet(&[0x45; 60])).unwrap();
+        let (kept, _) = sink.salvage().unwrap();
+        assert_eq!(kept, 3000);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

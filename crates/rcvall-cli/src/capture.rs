@@ -216,13 +216,10 @@ fn pump(
             match live.capture.try_next_batch() {
                 Ok(Some(batch)) => {
                     got_any = true;
-                    for packet in batch.packets() {
-                        if let Err(err) = sink.packet(slot, &live.iface, &packet) {
-                            return write_stop(err);
-                        }
-                        if cfg.count.is_some_and(|c| sink.written() >= c) {
-                            return sink.commit().map_or_else(write_stop, |()| Stop::Count);
-                        }
+                    match write_batch(cfg, sink, slot, &live.iface, &batch) {
+                        Err(err) => return write_stop(err),
+                        Ok(true) => return sink.commit().map_or_else(write_stop, |()| Stop::Count),
+                        Ok(false) => {}
                     }
                 }
                 Ok(None) => {}
@@ -271,6 +268,23 @@ fn pump(
     }
 }
 
+/// Writes a batch's packets, stopping at the -c count; Ok(true) once the count is reached.
+fn write_batch(
+    cfg: &CaptureConfig,
+    sink: &mut Sink,
+    slot: usize,
+    iface: &Interface,
+    batch: &rcvall::Batch<'_>,
+) -> io::Result<bool> {
+    for packet in batch.packets() {
+        if cfg.count.is_some_and(|c| sink.written() >= c) {
+            return Ok(true);
+        }
+        sink.packet(slot, iface, &packet)?;
+    }
+    Ok(cfg.count.is_some_and(|c| sink.written() >= c))
+}
+
 fn write_stop(err: io::Error) -> Stop {
     if err.kind() == io::ErrorKind::BrokenPipe {
         Stop::BrokenPipe
@@ -300,18 +314,15 @@ fn wait_any(lives: &[Live], stop_pipe: &mut UnixStream, wait: Duration) -> bool 
 fn drain(cfg: &CaptureConfig, lives: &mut [Live], sink: &mut Sink) {
     // V3 blocks retire within 50 ms (the engine's timeout); V2 frames are ready at once.
     let grace = Duration::from_millis(if low_latency(cfg) { 20 } else { 120 });
-    for (slot, live) in lives.iter_mut().enumerate() {
+    'captures: for (slot, live) in lives.iter_mut().enumerate() {
         // Bounded: a ring holds at most a few thousand batches.
         for _ in 0..10_000 {
             let Ok(Some(batch)) = live.capture.next_batch(Some(grace)) else {
                 break;
             };
-            for packet in batch.packets() {
-                if cfg.count.is_some_and(|c| sink.written() >= c)
-                    || sink.packet(slot, &live.iface, &packet).is_err()
-                {
-                    return;
-                }
+            // The count is reached or the output failed: nothing more is written anywhere.
+            if !matches!(write_batch(cfg, sink, slot, &live.iface, &batch), Ok(false)) {
+                break 'captures;
             }
         }
     }

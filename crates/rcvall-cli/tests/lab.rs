@@ -120,6 +120,12 @@ impl Drop for Running {
     }
 }
 
+/// Starts `rcvall capture ARGS` in `ns` and waits for its first line.
+fn start_capture(ns: &Netns, args: &[&str]) -> Running {
+    let command: Vec<&str> = [RCVALL, "capture"].iter().chain(args).copied().collect();
+    Running::start(ns, &command, "capturing on")
+}
+
 /// The IP datagrams of a capture file, in order.
 fn ip_packets(path: &Path) -> Vec<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -194,23 +200,10 @@ fn same_packets_as_tcpdump_byte_for_byte_and_tshark_reads_our_files_cleanly() {
     let ours_pcap = scratch.path("rcvall.pcap");
     let theirs = scratch.path("tcpdump.pcap");
     let ours_s = ours.to_str().unwrap();
-    let rcvall = Running::start(
+    let rcvall = start_capture(&pair.b.ns, &["-i", "rcvt0", "-w", ours_s]);
+    let rcvall_pcap = start_capture(
         &pair.b.ns,
-        &[RCVALL, "capture", "-i", "rcvt0", "-w", ours_s],
-        "capturing on",
-    );
-    let rcvall_pcap = Running::start(
-        &pair.b.ns,
-        &[
-            RCVALL,
-            "capture",
-            "-i",
-            "rcvt0",
-            "-q",
-            "-w",
-            ours_pcap.to_str().unwrap(),
-        ],
-        "capturing on",
+        &["-i", "rcvt0", "-q", "-w", ours_pcap.to_str().unwrap()],
     );
     // --immediate-mode: TPACKET_V2, so tcpdump loses no partly filled block when stopped.
     let tcpdump = Running::start(
@@ -289,19 +282,9 @@ fn flood_then_signal(signal: &str) {
     let scratch = Scratch::new(&format!("sig{signal}"));
     let file = scratch.path("flood.pcapng");
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let capture = Running::start(
+    let capture = start_capture(
         &pair.b.ns,
-        &[
-            RCVALL,
-            "capture",
-            "-i",
-            "rcvt0",
-            "-q",
-            "-4",
-            "-w",
-            file.to_str().unwrap(),
-        ],
-        "capturing on",
+        &["-i", "rcvt0", "-q", "-4", "-w", file.to_str().unwrap()],
     );
     let flood = testkit::flood_udp(
         &pair.a.ns,
@@ -365,18 +348,9 @@ fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
     assert!(mounted.success());
     let file = fs.0.join("full.pcapng");
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let mut capture = Running::start(
+    let mut capture = start_capture(
         &pair.b.ns,
-        &[
-            RCVALL,
-            "capture",
-            "-i",
-            "rcvt0",
-            "-q",
-            "-w",
-            file.to_str().unwrap(),
-        ],
-        "capturing on",
+        &["-i", "rcvt0", "-q", "-w", file.to_str().unwrap()],
     );
     let flood = testkit::flood_udp(
         &pair.a.ns,
@@ -409,19 +383,9 @@ fn dropping_to_nobody_keeps_capturing_without_cap_net_raw() {
     let pair = Pair::new().unwrap();
     let scratch = Scratch::new("nobody");
     let file = scratch.path("nobody.pcapng");
-    let capture = Running::start(
+    let capture = start_capture(
         &pair.b.ns,
-        &[
-            RCVALL,
-            "capture",
-            "-i",
-            "rcvt0",
-            "-Z",
-            "nobody",
-            "-w",
-            file.to_str().unwrap(),
-        ],
-        "capturing on",
+        &["-i", "rcvt0", "-Z", "nobody", "-w", file.to_str().unwrap()],
     );
     let status = std::fs::read_to_string(format!("/proc/{}/status", capture.pid())).unwrap();
     let field = |name: &str| {
@@ -474,19 +438,9 @@ fn the_interface_vanishing_ends_with_status_1_after_writing_what_came_before() {
     let pair = Pair::new().unwrap();
     let scratch = Scratch::new("vanish");
     let file = scratch.path("vanish.pcapng");
-    let mut capture = Running::start(
+    let mut capture = start_capture(
         &pair.b.ns,
-        &[
-            RCVALL,
-            "capture",
-            "-i",
-            "rcvt0",
-            "-q",
-            "-4",
-            "-w",
-            file.to_str().unwrap(),
-        ],
-        "capturing on",
+        &["-i", "rcvt0", "-q", "-4", "-w", file.to_str().unwrap()],
     );
     testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 2).unwrap();
     testkit::delete_link(&pair.b.ns, "rcvt0").unwrap();
@@ -506,11 +460,9 @@ fn several_interfaces_share_one_pcapng_with_a_block_and_statistics_each() {
     let pair = Pair::new().unwrap();
     let scratch = Scratch::new("multi");
     let file = scratch.path("multi.pcapng");
-    let capture = Running::start(
+    let capture = start_capture(
         &pair.b.ns,
         &[
-            RCVALL,
-            "capture",
             "-a",
             &pair.b.v4.to_string(),
             "-a",
@@ -520,7 +472,6 @@ fn several_interfaces_share_one_pcapng_with_a_block_and_statistics_each() {
             "-w",
             file.to_str().unwrap(),
         ],
-        "capturing on",
     );
     testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 1).unwrap();
     testkit::ping(&pair.a.ns, IpAddr::V6(pair.b.v6), 1).unwrap();

@@ -42,39 +42,30 @@ pub(crate) enum B {
 const MAX_OFFSET: u32 = 0x7fff_0000;
 
 fn and(a: B, b: B) -> B {
-    match (a, b) {
-        (B::Const(true), x) | (x, B::Const(true)) => x,
-        (B::And(mut v), B::And(w)) => {
-            v.extend(w);
-            B::And(v)
-        }
-        (B::And(mut v), x) => {
-            v.push(x);
-            B::And(v)
-        }
-        (x, B::And(mut v)) => {
-            v.insert(0, x);
-            B::And(v)
-        }
-        (a, b) => B::And(vec![a, b]),
-    }
+    join(a, b, true)
 }
 fn or(a: B, b: B) -> B {
+    join(a, b, false)
+}
+/// `a AND b` (`conjunction`) or `a OR b`, kept flat: the identity (true for AND, false for OR)
+/// disappears and nested chains of the same operator are spliced in order.
+fn join(a: B, b: B, conjunction: bool) -> B {
+    let members = |x: B| match x {
+        B::And(v) if conjunction => v,
+        B::Or(v) if !conjunction => v,
+        x => vec![x],
+    };
     match (a, b) {
-        (B::Const(false), x) | (x, B::Const(false)) => x,
-        (B::Or(mut v), B::Or(w)) => {
-            v.extend(w);
-            B::Or(v)
+        (B::Const(c), x) | (x, B::Const(c)) if c == conjunction => x,
+        (a, b) => {
+            let mut v = members(a);
+            v.extend(members(b));
+            if conjunction {
+                B::And(v)
+            } else {
+                B::Or(v)
+            }
         }
-        (B::Or(mut v), x) => {
-            v.push(x);
-            B::Or(v)
-        }
-        (x, B::Or(mut v)) => {
-            v.insert(0, x);
-            B::Or(v)
-        }
-        (a, b) => B::Or(vec![a, b]),
     }
 }
 fn not(a: B) -> B {

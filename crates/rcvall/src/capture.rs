@@ -14,7 +14,6 @@ use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::{ring as sys_ring, wait};
 use crate::waiting::{AbortHandle, AbortSlot, DownWatch};
 use crate::wsa::WsaCode;
-use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -326,20 +325,6 @@ pub struct Capture {
     stats: Stats,
 }
 
-fn setup_error(err: io::Error, what: &str) -> Error {
-    let code = match err.raw_os_error() {
-        Some(libc::EPERM | libc::EACCES) => WsaCode::AccessDenied,
-        Some(libc::ENOMEM | libc::ENOBUFS) => WsaCode::NoBufferSpace,
-        _ => WsaCode::InvalidArgument,
-    };
-    let hint = if code == WsaCode::AccessDenied {
-        " (capturing needs the CAP_NET_RAW capability: run as root or `setcap cap_net_raw+ep`)"
-    } else {
-        ""
-    };
-    Error::os(code, &err, format!("{what}{hint}"))
-}
-
 impl Capture {
     /// Starts configuring a capture.
     pub fn builder() -> CaptureBuilder {
@@ -357,39 +342,39 @@ impl Capture {
         // rejects everything → bind → fanout → the real filter. No packet of another
         // interface or family is ever queued, and the ring exists before the first packet.
         let packet =
-            PacketSocket::new().map_err(|err| setup_error(err, "creating the packet socket"))?;
+            PacketSocket::new().map_err(|err| Error::setup(&err, "creating the packet socket"))?;
         let mtu = packet.mtu(&iface.name).unwrap_or(u32::MAX);
         let (engine, shape) = if settings.low_latency {
             let packet_bytes = settings.snaplen.min(mtu.max(1500));
             let geometry =
                 FrameGeometry::new(settings.ring_bytes, packet_bytes).map_err(ring_error)?;
             let (frames, got) = ring::open_frames(&packet, geometry)
-                .map_err(|err| setup_error(err, "setting up the receive ring"))?;
+                .map_err(|err| Error::setup(&err, "setting up the receive ring"))?;
             (Engine::Frames(frames), RingShape::Frames(got))
         } else {
             let geometry =
                 RingGeometry::new(settings.ring_bytes, settings.block_size, BATCH_TIMEOUT_MS)
                     .map_err(ring_error)?;
             let (blocks, got) = ring::open(&packet, geometry)
-                .map_err(|err| setup_error(err, "setting up the receive ring"))?;
+                .map_err(|err| Error::setup(&err, "setting up the receive ring"))?;
             (Engine::Blocks(blocks), RingShape::Blocks(got))
         };
         packet
             .attach_filter(&kfilter::reject_all())
             .and_then(|()| packet.bind(iface.index, ETH_P_ALL))
-            .map_err(|err| setup_error(err, &format!("binding to {}", iface.name)))?;
+            .map_err(|err| Error::setup(&err, &format!("binding to {}", iface.name)))?;
         if let Some((group, fanout_mode)) = fanout {
             packet
                 .join_fanout(group, fanout_mode.kernel_value())
-                .map_err(|err| setup_error(err, "joining the fanout group"))?;
+                .map_err(|err| Error::setup(&err, "joining the fanout group"))?;
         }
         packet
             .attach_filter(program)
-            .map_err(|err| setup_error(err, "attaching the capture filter"))?;
+            .map_err(|err| Error::setup(&err, "attaching the capture filter"))?;
         if mode == RcvAll::On {
             packet
                 .set_promisc(iface.index, true)
-                .map_err(|err| setup_error(err, "enabling promiscuous mode"))?;
+                .map_err(|err| Error::setup(&err, "enabling promiscuous mode"))?;
         }
         // The reject-all filter may have counted nothing, but start from zero regardless.
         let _ = sys_ring::take_stats(packet.as_fd());
@@ -400,7 +385,7 @@ impl Capture {
             shape,
             iface: iface.clone(),
             abort: Arc::new(
-                AbortSlot::new().map_err(|err| setup_error(err, "creating the abort eventfd"))?,
+                AbortSlot::new().map_err(|err| Error::setup(&err, "creating the abort eventfd"))?,
             ),
             down: DownWatch::default(),
             stats: Stats::default(),
@@ -460,14 +445,7 @@ impl Capture {
             if deadline.is_some_and(|d| now >= d) {
                 return Ok(None);
             }
-            let left = [deadline, self.down.deadline()]
-                .into_iter()
-                .flatten()
-                .min()
-                .map(|until| until.saturating_duration_since(now));
-            match wait::wait_readable(self.packet.as_fd(), &abort, left)
-                .map_err(|err| Error::os(WsaCode::NetworkDown, &err, "waiting failed"))?
-            {
+            match self.down.wait(&self.packet, &abort, deadline)? {
                 wait::Wake::Ready => self.down.note(&self.packet),
                 wait::Wake::Aborted => {
                     return Err(Error::new(

@@ -35,6 +35,26 @@ impl Error {
         }
     }
 
+    /// An error of a setup call (socket, ring, filter, bind, membership), with the Winsock code
+    /// Windows gives for that errno and, for a missing privilege, how to get it.
+    pub(crate) fn setup(err: &io::Error, what: &str) -> Error {
+        let code = match err.raw_os_error() {
+            Some(libc::EPERM | libc::EACCES) => WsaCode::AccessDenied,
+            Some(libc::ENOMEM | libc::ENOBUFS | libc::EMFILE | libc::ENFILE) => {
+                WsaCode::NoBufferSpace
+            }
+            Some(libc::ENETDOWN) => WsaCode::NetworkDown,
+            // ENODEV/ENXIO (the interface is gone) and the rest: the request cannot apply.
+            _ => WsaCode::InvalidArgument,
+        };
+        let hint = if code == WsaCode::AccessDenied {
+            " (this needs the CAP_NET_RAW capability: run as root or `setcap cap_net_raw+ep`)"
+        } else {
+            ""
+        };
+        Error::os(code, err, format!("{what}{hint}"))
+    }
+
     /// WSAEMSGSIZE for a datagram of `datagram_len` bytes read into `buf_len` bytes.
     pub(crate) fn message_size(datagram_len: usize, buf_len: usize) -> Error {
         Error {

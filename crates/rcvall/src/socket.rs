@@ -11,9 +11,7 @@ use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::wait;
 use crate::waiting::{lock, AbortHandle, AbortSlot, DownWatch};
 use crate::wsa::{self, WsaCode};
-use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -179,18 +177,6 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(WsaCode::InvalidArgument, message)
 }
 
-/// Maps an errno of a setup call to the Winsock code Windows would give.
-fn setup_error(err: io::Error, what: &str) -> Error {
-    let code = match err.raw_os_error() {
-        Some(libc::EPERM | libc::EACCES) => WsaCode::AccessDenied,
-        Some(libc::ENOMEM | libc::ENOBUFS | libc::EMFILE | libc::ENFILE) => WsaCode::NoBufferSpace,
-        Some(libc::ENODEV | libc::ENXIO) => WsaCode::InvalidArgument,
-        Some(libc::ENETDOWN) => WsaCode::NetworkDown,
-        _ => WsaCode::InvalidArgument,
-    };
-    Error::os(code, &err, what)
-}
-
 impl Socket {
     /// Creates a socket of `family`. Needs CAP_NET_RAW (WSAEACCES without it).
     ///
@@ -208,12 +194,12 @@ impl Socket {
                 &err,
                 "this kernel has no AF_PACKET support (CONFIG_PACKET)",
             ),
-            _ => setup_error(err, "creating the packet socket failed"),
+            _ => Error::setup(&err, "creating the packet socket failed"),
         })?;
         let (ring, _) = ring::open(&packet, SOCKET_RING)
-            .map_err(|err| setup_error(err, "setting up the receive ring failed"))?;
+            .map_err(|err| Error::setup(&err, "setting up the receive ring failed"))?;
         let netns = Netns::current()
-            .map_err(|err| setup_error(err, "cannot open this thread's network namespace"))?;
+            .map_err(|err| Error::setup(&err, "cannot open this thread's network namespace"))?;
         Ok(Socket {
             family,
             packet,
@@ -231,7 +217,7 @@ impl Socket {
             }),
             abort: Arc::new(
                 AbortSlot::new()
-                    .map_err(|err| setup_error(err, "creating the abort eventfd failed"))?,
+                    .map_err(|err| Error::setup(&err, "creating the abort eventfd failed"))?,
             ),
             closed: AtomicBool::new(false),
             nonblocking: AtomicBool::new(false),
@@ -429,14 +415,7 @@ impl Socket {
                     "no datagram is queued (nonblocking socket): try again later",
                 ));
             }
-            let left = [deadline, down.deadline()]
-                .into_iter()
-                .flatten()
-                .min()
-                .map(|until| until.saturating_duration_since(now));
-            let wake = wait::wait_readable(self.packet.as_fd(), &abort, left)
-                .map_err(|err| Error::os(WsaCode::NetworkDown, &err, "waiting failed"))?;
-            match wake {
+            match down.wait(&self.packet, &abort, deadline)? {
                 wait::Wake::Ready => self.note_socket_error(),
                 wait::Wake::Aborted => {
                     return Err(Error::new(
@@ -506,7 +485,7 @@ impl Socket {
     fn holder_of(&self, addr: SocketAddr) -> Result<Interface> {
         self.netns
             .run(|| Ok(iface::by_address(addr)))
-            .map_err(|err| setup_error(err, "entering the socket's network namespace failed"))?
+            .map_err(|err| Error::setup(&err, "entering the socket's network namespace failed"))?
     }
 
     fn kernel_filter(&self, iface: &Interface, mode: RcvAll) -> KernelFilter {
@@ -528,19 +507,19 @@ impl Socket {
             self.packet
                 .attach_filter(&kfilter::reject_all())
                 .and_then(|()| self.packet.bind(iface.index, ETH_P_ALL))
-                .map_err(|err| setup_error(err, &format!("binding to {} failed", iface.name)))?;
+                .map_err(|err| Error::setup(&err, &format!("binding to {} failed", iface.name)))?;
             let _ = self.packet.take_error();
         }
         let want_promisc = mode == RcvAll::On;
         if want_promisc && state.promisc.is_none() {
             self.packet
                 .set_promisc(iface.index, true)
-                .map_err(|err| setup_error(err, "enabling promiscuous mode failed"))?;
+                .map_err(|err| Error::setup(&err, "enabling promiscuous mode failed"))?;
             state.promisc = Some(iface.index);
         }
         self.packet
             .attach_filter(&self.kernel_filter(iface, mode).program())
-            .map_err(|err| setup_error(err, "attaching the capture filter failed"))?;
+            .map_err(|err| Error::setup(&err, "attaching the capture filter failed"))?;
         if !want_promisc {
             if let Some(index) = state.promisc.take() {
                 // Fails only if the kernel already dropped it (interface gone).
@@ -562,7 +541,7 @@ impl Socket {
         // interface; a filter that accepts nothing stops delivery without that risk.
         self.packet
             .attach_filter(&kfilter::reject_all())
-            .map_err(|err| setup_error(err, "stopping the capture failed"))?;
+            .map_err(|err| Error::setup(&err, "stopping the capture failed"))?;
         if let Some(index) = state.promisc.take() {
             let _ = self.packet.set_promisc(index, false);
         }
@@ -572,14 +551,6 @@ impl Socket {
         state.mode = RcvAll::Off;
         state.down = DownWatch::default();
         Ok(())
-    }
-}
-
-impl Drop for Socket {
-    fn drop(&mut self) {
-        // Closing the descriptor releases the membership in the kernel; abort any waiter
-        // that still holds an AbortHandle-visible wait (none can hold &self here).
-        self.abort.abort();
     }
 }
 

@@ -1,8 +1,11 @@
 //! Waiting that another thread can cut short, and noticing that the interface went away.
 
+use crate::error::{Error, Result};
 use crate::sys::packet::PacketSocket;
-use crate::sys::wait::EventFd;
+use crate::sys::wait::{wait_readable, EventFd, Wake};
+use crate::wsa::WsaCode;
 use std::io;
+use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -88,8 +91,21 @@ impl DownWatch {
         self.report_after.is_some_and(|after| now >= after)
     }
 
-    /// When the loss will be reported, if it happened.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.report_after
+    /// Waits until `packet` is readable, `abort` fires, `deadline` passes, or the grace after
+    /// a loss of the interface ends (so the loss gets reported then).
+    pub(crate) fn wait(
+        &self,
+        packet: &PacketSocket,
+        abort: &EventFd,
+        deadline: Option<Instant>,
+    ) -> Result<Wake> {
+        let now = Instant::now();
+        let left = [deadline, self.report_after]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|until| until.saturating_duration_since(now));
+        wait_readable(packet.as_fd(), abort, left)
+            .map_err(|err| Error::os(WsaCode::NetworkDown, &err, "waiting failed"))
     }
 }

@@ -16,21 +16,25 @@ trap sweep EXIT
 
 echo "== fmt, clippy, docs"
 cargo fmt --all --check
-cargo clippy --workspace --all-targets -- -D warnings
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings   # the default build, without tokio
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
+
+# The async face is an optional feature; its tests run too, never silently skipped.
+features=(--features rcvall/tokio)
 
 # Every cargo test run is logged too, so the closing line can total them.
 log=$(mktemp /tmp/rcvall-test.XXXXXX)
 trap 'sweep; rm -f "$log"' EXIT
 
 echo "== pure tests (no privileges used)"
-cargo test --workspace --lib --bins 2>&1 | tee -a "$log"
+cargo test --workspace "${features[@]}" --lib --bins 2>&1 | tee -a "$log"
 
 echo "== doc tests"
-cargo test --workspace --doc 2>&1 | tee -a "$log"
+cargo test --workspace "${features[@]}" --doc 2>&1 | tee -a "$log"
 
 echo "== integration, lab and interop tests (root)"
-cargo test --workspace --tests 2>&1 | tee -a "$log"
+cargo test --workspace "${features[@]}" --tests 2>&1 | tee -a "$log"
 
 # The total, as one plain line (unit tests are counted twice: alone first, then again with
 # the integration tests).

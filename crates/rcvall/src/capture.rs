@@ -420,15 +420,36 @@ impl Capture {
     /// poll the capture's descriptor themselves get WSAENETDOWN here once the interface is
     /// gone and everything before was delivered.
     pub fn try_next_batch(&mut self) -> Result<Option<Batch<'_>>> {
-        if !self.ready() {
-            // The caller may have been woken by POLLERR (ENETDOWN); reading the error clears it.
-            self.down.note(&self.packet);
-            if self.down.expired(Instant::now()) {
-                return Err(interface_lost(&self.iface));
-            }
+        if !self.look()? {
             return Ok(None);
         }
         Ok(self.take_batch())
+    }
+
+    /// One look, never waiting: true when a batch is ready (exactly when the unit under the
+    /// cursor is user space's). Otherwise reads a pending error (the caller may have been
+    /// woken by POLLERR, ENETDOWN: reading it clears it) and fails once the interface is gone
+    /// and every packet before was delivered.
+    pub(crate) fn look(&mut self) -> Result<bool> {
+        if self.ready() {
+            return Ok(true);
+        }
+        self.down.note(&self.packet);
+        if self.down.expired(Instant::now()) {
+            return Err(interface_lost(&self.iface));
+        }
+        Ok(false)
+    }
+
+    /// When the loss of the interface will be reported, once the kernel said ENETDOWN.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn down_deadline(&self) -> Option<Instant> {
+        self.down.deadline()
+    }
+
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn abort_slot(&self) -> &Arc<AbortSlot> {
+        &self.abort
     }
 
     /// The next batch of packets, waiting up to `timeout` (None: until one comes).
@@ -459,7 +480,7 @@ impl Capture {
         Ok(self.take_batch())
     }
 
-    fn take_batch(&mut self) -> Option<Batch<'_>> {
+    pub(crate) fn take_batch(&mut self) -> Option<Batch<'_>> {
         let mtu = self.mtu;
         let held = match &mut self.engine {
             Engine::Blocks(ring) => Held::Block(ring.block()?),

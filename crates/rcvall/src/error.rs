@@ -70,6 +70,16 @@ impl Error {
         }
     }
 
+    /// The same error again: an overlapped operation's result is read as often as asked.
+    pub(crate) fn duplicate(&self) -> Error {
+        Error {
+            code: self.code,
+            errno: self.errno,
+            message: self.message.clone(),
+            datagram_len: self.datagram_len,
+        }
+    }
+
     /// The Winsock code, as `WSAGetLastError()` would return it.
     pub fn wsa_code(&self) -> i32 {
         self.code.code()

@@ -25,23 +25,31 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "tokio")]
+pub mod asyncio;
 mod capture;
 mod error;
 mod iface;
 pub mod kfilter;
 mod meta;
+pub mod overlapped;
 pub mod ring;
 mod socket;
 mod sys;
 mod waiting;
 mod wsa;
 
+#[cfg(feature = "tokio")]
+pub use asyncio::{AsyncCapture, AsyncSocket, BatchStream, Datagram, Datagrams, OwnedBatch};
 pub use capture::{
     Batch, Capture, CaptureBuilder, Families, FanoutMode, Packet, Packets, RingShape, Stats,
 };
 pub use error::{Error, Result};
 pub use iface::{interfaces, Interface, InterfaceInfo};
 pub use meta::{Direction, PacketFlags, PacketInfo};
+pub use overlapped::{
+    alertable_wait, Alert, Completion, CompletionRoutine, Event, Overlapped, Posted, Transfer,
+};
 pub use socket::{Family, RcvAll, Socket};
 pub use waiting::AbortHandle;
 pub use wsa::*;

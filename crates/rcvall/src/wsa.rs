@@ -9,6 +9,11 @@ pub const SIO_RCVALL_MCAST: u32 = 0x9800_0002;
 /// `IOC_IN | IOC_VENDOR | 3`: recognised, not supported (fails with WSAEOPNOTSUPP).
 pub const SIO_RCVALL_IGMPMCAST: u32 = 0x9800_0003;
 
+/// `_WSAIO(IOC_WS2, 4)` = `IOC_VOID | IOC_WS2 | 4`: Windows discards the send queue. An
+/// rcvall socket never sends, so here it ends every pending overlapped receive with
+/// WSA_OPERATION_ABORTED (see [`Socket::flush`](crate::Socket::flush)).
+pub const SIO_FLUSH: u32 = 0x2800_0004;
+
 /// `RCVALL_VALUE`: stop receiving all packets.
 pub const RCVALL_OFF: u32 = 0;
 /// `RCVALL_VALUE`: receive all packets, NIC promiscuous.
@@ -55,6 +60,8 @@ macro_rules! wsa_codes {
 wsa_codes! {
     /// The operation was cancelled by closing the socket or aborting it.
     OperationAborted = 995, "WSA_OPERATION_ABORTED";
+    /// The overlapped operation has not completed yet (its result was asked without waiting).
+    IoIncomplete = 996, "WSA_IO_INCOMPLETE";
     /// An overlapped operation was started and completes later.
     IoPending = 997, "WSA_IO_PENDING";
     /// A blocking call was interrupted.
@@ -106,6 +113,9 @@ mod tests {
         assert_eq!(SIO_RCVALL, IOC_IN | IOC_VENDOR | 1);
         assert_eq!(SIO_RCVALL_MCAST, IOC_IN | IOC_VENDOR | 2);
         assert_eq!(SIO_RCVALL_IGMPMCAST, IOC_IN | IOC_VENDOR | 3);
+        const IOC_VOID: u32 = 0x2000_0000;
+        const IOC_WS2: u32 = 0x0800_0000;
+        assert_eq!(SIO_FLUSH, IOC_VOID | IOC_WS2 | 4);
         assert_eq!(
             (
                 RCVALL_OFF,
@@ -121,6 +131,7 @@ mod tests {
     fn winsock_codes_match_windows() {
         let expected = [
             ("WSA_OPERATION_ABORTED", 995),
+            ("WSA_IO_INCOMPLETE", 996),
             ("WSA_IO_PENDING", 997),
             ("WSAEINTR", 10004),
             ("WSAEACCES", 10013),

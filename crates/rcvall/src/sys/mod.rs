@@ -7,6 +7,8 @@
 pub(crate) mod ifaddrs;
 pub(crate) mod netns;
 pub(crate) mod packet;
+#[cfg(feature = "tokio")]
+pub(crate) mod reactor;
 pub(crate) mod ring;
 pub(crate) mod wait;
 

@@ -1,19 +1,21 @@
-//! The faithful SIO_RCVALL socket: a raw-socket-shaped handle whose state machine, control codes
-//! and errors are those of Windows, over a cooked AF_PACKET socket.
+//! The faithful socket's state machine (bind, SIO_RCVALL, receive, close), shared by the
+//! `Socket` handle, the overlapped worker and the async socket.
 
+use super::{parse_rcvall_input, Family, RcvAll};
 use crate::error::{Error, Result};
 use crate::iface::{self, Interface};
 use crate::kfilter::{self, KernelFilter};
 use crate::meta::PacketInfo;
+use crate::overlapped::{apc, RecvQueue};
 use crate::ring::{self, Ring, RingGeometry};
 use crate::sys::netns::Netns;
 use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::wait;
 use crate::waiting::{lock, AbortHandle, AbortSlot, DownWatch};
 use crate::wsa::{self, WsaCode};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The faithful socket's ring: 128 blocks of 256 KiB (32 MiB, tcpdump's -B 32768). Any
@@ -25,93 +27,6 @@ const SOCKET_RING: RingGeometry = RingGeometry {
     block_nr: 128,
     retire_timeout_ms: 4,
 };
-
-/// The address family of a socket: Windows' `AF_INET/SOCK_RAW/IPPROTO_IP` or
-/// `AF_INET6/SOCK_RAW/IPPROTO_IPV6`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Family {
-    /// Receives IPv4 datagrams only.
-    V4,
-    /// Receives IPv6 datagrams only.
-    V6,
-}
-
-impl Family {
-    /// The family of an address.
-    pub fn of(addr: &IpAddr) -> Family {
-        match addr {
-            IpAddr::V4(_) => Family::V4,
-            IpAddr::V6(_) => Family::V6,
-        }
-    }
-
-    pub(crate) fn ethertype(self) -> u16 {
-        match self {
-            Family::V4 => kfilter::ETH_P_IP,
-            Family::V6 => kfilter::ETH_P_IPV6,
-        }
-    }
-}
-
-/// The `RCVALL_VALUE` passed with SIO_RCVALL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RcvAll {
-    /// Stop: nothing is delivered, promiscuity is released, queued datagrams are discarded.
-    Off,
-    /// Every datagram of the family passing the interface, with the NIC promiscuous.
-    On,
-    /// Accepted and ignored, as on Windows.
-    SocketLevelOnly,
-    /// Every datagram the NIC accepts without promiscuity: ON minus packets for other hosts.
-    IpLevel,
-}
-
-impl RcvAll {
-    /// The numeric `RCVALL_VALUE`.
-    pub fn value(self) -> u32 {
-        match self {
-            RcvAll::Off => wsa::RCVALL_OFF,
-            RcvAll::On => wsa::RCVALL_ON,
-            RcvAll::SocketLevelOnly => wsa::RCVALL_SOCKETLEVELONLY,
-            RcvAll::IpLevel => wsa::RCVALL_IPLEVEL,
-        }
-    }
-
-    /// The variant of a numeric `RCVALL_VALUE`, if valid.
-    pub fn from_value(value: u32) -> Option<RcvAll> {
-        Some(match value {
-            wsa::RCVALL_OFF => RcvAll::Off,
-            wsa::RCVALL_ON => RcvAll::On,
-            wsa::RCVALL_SOCKETLEVELONLY => RcvAll::SocketLevelOnly,
-            wsa::RCVALL_IPLEVEL => RcvAll::IpLevel,
-            _ => return None,
-        })
-    }
-}
-
-/// Reads SIO_RCVALL's input buffer: 1 to 4 bytes, little-endian (a DWORD is 4); longer
-/// buffers are read as their first 4 bytes, as Windows reads a DWORD from a larger buffer.
-pub(crate) fn parse_rcvall_input(input: &[u8]) -> Result<RcvAll> {
-    if input.is_empty() {
-        return Err(Error::new(
-            WsaCode::InvalidArgument,
-            "SIO_RCVALL needs an input buffer of at least 1 byte holding an RCVALL_VALUE (0..=3)",
-        ));
-    }
-    let mut dword = [0u8; 4];
-    let n = input.len().min(4);
-    dword[..n].copy_from_slice(&input[..n]);
-    let value = u32::from_le_bytes(dword);
-    RcvAll::from_value(value).ok_or_else(|| {
-        Error::new(
-            WsaCode::InvalidArgument,
-            format!(
-                "{value:#x} is not an RCVALL_VALUE: use RCVALL_OFF (0), RCVALL_ON (1), \
-                 RCVALL_SOCKETLEVELONLY (2) or RCVALL_IPLEVEL (3)"
-            ),
-        )
-    })
-}
 
 /// Where the socket is bound.
 #[derive(Clone, Debug)]
@@ -134,13 +49,10 @@ struct State {
     mtu: u32,
 }
 
-/// A socket that receives every IPv4 or IPv6 datagram passing through one local interface,
-/// as a Windows raw socket does after `WSAIoctl(SIO_RCVALL)`.
-///
-/// All methods take `&self`: share it between threads (e.g. in an `Arc`) like a Windows
-/// SOCKET; `close` from one thread ends a `recv` blocked in another.
+/// Everything a socket is; [`Socket`](super::Socket) is a shared handle to it, so the
+/// overlapped worker can keep receiving while the application goes on.
 #[derive(Debug)]
-pub struct Socket {
+pub(crate) struct SocketCore {
     family: Family,
     packet: PacketSocket,
     reader: Mutex<Reader>,
@@ -150,6 +62,8 @@ pub struct Socket {
     closed: AtomicBool,
     nonblocking: AtomicBool,
     read_timeout: Mutex<Option<Duration>>,
+    /// Pending overlapped receives, made on the first one.
+    overlapped: OnceLock<RecvQueue>,
 }
 
 /// The ring and what reading it must skip.
@@ -167,21 +81,32 @@ fn now_ns() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
-const _: () = {
-    const fn shareable<T: Send + Sync>() {}
-    shareable::<Socket>();
-    shareable::<AbortHandle>();
-};
+/// What one look at the ring found.
+#[derive(Debug)]
+pub(crate) enum Polled<T> {
+    /// A datagram (or what reading it gave).
+    Datagram(T),
+    /// Nothing queued now; the loss of the interface is reported after this instant, if set.
+    Empty { down_deadline: Option<Instant> },
+}
+
+/// WSA_OPERATION_ABORTED for a receive cut short by close or an abort handle.
+pub(crate) fn aborted() -> Error {
+    Error::new(
+        WsaCode::OperationAborted,
+        "the receive was aborted: the socket was closed or an AbortHandle fired",
+    )
+}
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::new(WsaCode::InvalidArgument, message)
 }
 
-impl Socket {
+impl SocketCore {
     /// Creates a socket of `family`. Needs CAP_NET_RAW (WSAEACCES without it).
     ///
     /// The socket belongs to the calling thread's network namespace, like any socket.
-    pub fn new(family: Family) -> Result<Socket> {
+    pub fn new(family: Family) -> Result<SocketCore> {
         let packet = PacketSocket::new().map_err(|err| match err.raw_os_error() {
             Some(libc::EPERM | libc::EACCES) => Error::os(
                 WsaCode::AccessDenied,
@@ -200,7 +125,7 @@ impl Socket {
             .map_err(|err| Error::setup(&err, "setting up the receive ring failed"))?;
         let netns = Netns::current()
             .map_err(|err| Error::setup(&err, "cannot open this thread's network namespace"))?;
-        Ok(Socket {
+        Ok(SocketCore {
             family,
             packet,
             reader: Mutex::new(Reader {
@@ -222,6 +147,7 @@ impl Socket {
             closed: AtomicBool::new(false),
             nonblocking: AtomicBool::new(false),
             read_timeout: Mutex::new(None),
+            overlapped: OnceLock::new(),
         })
     }
 
@@ -286,6 +212,7 @@ impl Socket {
         self.check_open()?;
         match control_code {
             wsa::SIO_RCVALL => self.set_rcvall(parse_rcvall_input(input)?),
+            wsa::SIO_FLUSH => self.flush(),
             wsa::SIO_RCVALL_MCAST | wsa::SIO_RCVALL_IGMPMCAST => Err(Error::new(
                 WsaCode::OperationNotSupported,
                 format!(
@@ -367,23 +294,77 @@ impl Socket {
             return;
         }
         self.abort.abort();
+        if let Some(queue) = self.overlapped.get() {
+            queue.cancel_all();
+        }
         let mut state = lock(&self.state);
         // Best effort: the file descriptor's close on drop releases everything anyway.
         let _ = self.stop(&mut state);
         state.binding = None;
     }
 
-    /// Receives the next datagram, starting at its IP header. A datagram longer than `buf`
-    /// fills `buf`, is discarded, and fails with WSAEMSGSIZE carrying its full length.
-    pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
-        self.recv_with_info(buf).map(|(len, _)| len)
-    }
-
-    /// Like [`Socket::recv`], with the datagram's metadata.
+    /// The blocking receive of [`Socket::recv_with_info`](super::Socket::recv_with_info).
     pub fn recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
         // Take the abort snapshot before the closed check: a close racing with this call then
         // either is seen here or signals the very eventfd this call waits on.
         let abort = self.abort.snapshot();
+        let nonblocking = self.nonblocking.load(Ordering::Relaxed);
+        if !nonblocking {
+            apc::refuse_blocking_in_routine("a blocking recv")?;
+        }
+        let timeout = *lock(&self.read_timeout);
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let down = match self.poll_ring(buf)? {
+                Polled::Datagram(result) => return result,
+                Polled::Empty { .. } if nonblocking => {
+                    return Err(Error::new(
+                        WsaCode::WouldBlock,
+                        "no datagram is queued (nonblocking socket): try again later",
+                    ))
+                }
+                Polled::Empty { .. } => lock(&self.state).down,
+            };
+            match down.wait(&self.packet, &abort, deadline)? {
+                wait::Wake::Ready => self.note_socket_error(),
+                wait::Wake::Aborted => return Err(aborted()),
+                wait::Wake::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => {
+                    return Err(Error::new(
+                        WsaCode::TimedOut,
+                        format!(
+                            "no datagram within the read timeout of {:?}",
+                            timeout.unwrap_or_default()
+                        ),
+                    ))
+                }
+                wait::Wake::TimedOut => {} // the ENETDOWN grace ended: reported by poll_ring
+            }
+        }
+    }
+
+    /// One look at the ring, never waiting: the next datagram copied into `buf` (WSAEMSGSIZE
+    /// with the full length when it does not fit), or `Empty`. Fails when closed or unbound,
+    /// and with WSAENETDOWN once the interface is gone and every datagram before it was read.
+    pub(crate) fn poll_ring(&self, buf: &mut [u8]) -> Result<Polled<Result<(usize, PacketInfo)>>> {
+        self.poll_datagram(|data, info| {
+            let copied = data.len().min(buf.len());
+            buf[..copied].copy_from_slice(&data[..copied]);
+            if data.len() > buf.len() {
+                let full = data.len().max(info.original_len as usize);
+                Err(Error::message_size(full, buf.len()))
+            } else {
+                Ok((copied, info))
+            }
+        })
+    }
+
+    /// [`SocketCore::poll_ring`] for a datagram of its own: an exact-size copy, never short.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn poll_owned(&self) -> Result<Polled<(Vec<u8>, PacketInfo)>> {
+        self.poll_datagram(|data, info| (data.to_vec(), info))
+    }
+
+    fn poll_datagram<T>(&self, read: impl FnOnce(&[u8], PacketInfo) -> T) -> Result<Polled<T>> {
         self.check_open()?;
         let mtu = {
             let state = lock(&self.state);
@@ -394,84 +375,89 @@ impl Socket {
             }
             state.mtu
         };
-        let timeout = *lock(&self.read_timeout);
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            if let Some(result) = self.read_one(buf, mtu) {
-                return result;
-            }
-            let down = lock(&self.state).down;
-            let now = Instant::now();
-            if down.expired(now) {
-                return Err(Error::new(
-                    WsaCode::NetworkDown,
-                    "the interface went down or was removed; every datagram queued before \
-                     was delivered. Set RCVALL_OFF, bind again and set SIO_RCVALL to resume",
-                ));
-            }
-            if self.nonblocking.load(Ordering::Relaxed) {
-                return Err(Error::new(
-                    WsaCode::WouldBlock,
-                    "no datagram is queued (nonblocking socket): try again later",
-                ));
-            }
-            match down.wait(&self.packet, &abort, deadline)? {
-                wait::Wake::Ready => self.note_socket_error(),
-                wait::Wake::Aborted => {
-                    return Err(Error::new(
-                        WsaCode::OperationAborted,
-                        "the receive was aborted: the socket was closed or an AbortHandle fired",
-                    ))
-                }
-                wait::Wake::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => {
-                    return Err(Error::new(
-                        WsaCode::TimedOut,
-                        format!(
-                            "no datagram within the read timeout of {:?}",
-                            timeout.unwrap_or_default()
-                        ),
-                    ))
-                }
-                wait::Wake::TimedOut => {} // the ENETDOWN grace ended: report it above
-            }
+        if let Some(value) = self.read_one(mtu, read) {
+            return Ok(Polled::Datagram(value));
         }
+        let down = lock(&self.state).down;
+        if down.expired(Instant::now()) {
+            return Err(Error::new(
+                WsaCode::NetworkDown,
+                "the interface went down or was removed; every datagram queued before \
+                 was delivered. Set RCVALL_OFF, bind again and set SIO_RCVALL to resume",
+            ));
+        }
+        Ok(Polled::Empty {
+            down_deadline: down.deadline(),
+        })
     }
 
-    /// Copies the next datagram from the ring into `buf`; None when nothing is ready.
-    fn read_one(&self, buf: &mut [u8], mtu: u32) -> Option<Result<(usize, PacketInfo)>> {
+    /// Hands the next datagram of the ring to `read`; None when nothing is ready.
+    fn read_one<T>(&self, mtu: u32, read: impl FnOnce(&[u8], PacketInfo) -> T) -> Option<T> {
         let mut reader = lock(&self.reader);
         let discard_before = reader.discard_before_ns;
+        let mut read = Some(read);
         // Bounded: each pass consumes a frame or a corrupt block; the ring is finite.
         loop {
-            let read = reader.ring.next_frame(|frame| {
+            let got = reader.ring.next_frame(|frame| {
                 if frame.timestamp_ns < discard_before {
                     return None;
                 }
-                let copied = frame.data.len().min(buf.len());
-                buf[..copied].copy_from_slice(&frame.data[..copied]);
-                Some((copied, frame.data.len(), PacketInfo::from_frame(frame, mtu)))
+                let read = read.take()?;
+                Some(read(frame.data, PacketInfo::from_frame(frame, mtu)))
             })?;
-            match read {
-                Ok(Some((_, kept, info))) if kept > buf.len() => {
-                    let full = kept.max(info.original_len as usize);
-                    return Some(Err(Error::message_size(full, buf.len())));
-                }
-                Ok(Some((copied, _, info))) => return Some(Ok((copied, info))),
+            match got {
+                Ok(Some(value)) => return Some(value),
                 // Discarded by OFF, or a block the kernel would never write: skip.
                 Ok(None) | Err(_) => continue,
             }
         }
     }
 
+    /// SIO_FLUSH: every pending overlapped receive ends with WSA_OPERATION_ABORTED.
+    pub fn flush(&self) -> Result<()> {
+        self.check_open()?;
+        if let Some(queue) = self.overlapped.get() {
+            queue.cancel_all();
+        }
+        Ok(())
+    }
+
+    /// The overlapped receive queue, made on first use.
+    pub(crate) fn overlapped_queue(&self) -> Result<&RecvQueue> {
+        if let Some(queue) = self.overlapped.get() {
+            return Ok(queue);
+        }
+        let queue = RecvQueue::new()
+            .map_err(|err| Error::setup(&err, "creating the overlapped queue's eventfd failed"))?;
+        Ok(self.overlapped.get_or_init(|| queue))
+    }
+
+    /// The packet socket (for readiness) and the abort slot (for cancellation).
+    pub(crate) fn packet(&self) -> &PacketSocket {
+        &self.packet
+    }
+
+    pub(crate) fn abort_slot(&self) -> &Arc<AbortSlot> {
+        &self.abort
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
     /// Reads the socket's pending error after a wake-up (an OFF socket ignores it).
-    fn note_socket_error(&self) {
+    pub(crate) fn note_socket_error(&self) {
         let mut state = lock(&self.state);
         if state.mode != RcvAll::Off {
             state.down.note(&self.packet);
+        } else {
+            // Read it all the same: a pending error keeps poll reporting POLLERR, and a wait
+            // on an OFF socket would spin instead of sleeping.
+            let _ = self.packet.take_error();
         }
     }
 
-    fn check_open(&self) -> Result<()> {
+    pub(crate) fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::new(
                 WsaCode::NotSocket,
@@ -551,42 +537,5 @@ impl Socket {
         state.mode = RcvAll::Off;
         state.down = DownWatch::default();
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rcvall_values_round_trip() {
-        for value in 0..=wsa::RCVALL_MAX {
-            assert_eq!(RcvAll::from_value(value).unwrap().value(), value);
-        }
-        assert_eq!(RcvAll::from_value(4), None);
-    }
-
-    #[test]
-    fn input_buffer_is_read_little_endian_from_one_to_four_bytes() {
-        assert_eq!(parse_rcvall_input(&[1]).unwrap(), RcvAll::On);
-        assert_eq!(parse_rcvall_input(&[3, 0]).unwrap(), RcvAll::IpLevel);
-        assert_eq!(
-            parse_rcvall_input(&2u32.to_le_bytes()).unwrap(),
-            RcvAll::SocketLevelOnly
-        );
-        assert_eq!(parse_rcvall_input(&[0, 0, 0, 0, 9]).unwrap(), RcvAll::Off);
-    }
-
-    #[test]
-    fn bad_input_buffers_are_einval() {
-        for input in [
-            &[][..],
-            &4u32.to_le_bytes(),
-            &u32::MAX.to_le_bytes(),
-            &[0, 1],
-        ] {
-            let err = parse_rcvall_input(input).unwrap_err();
-            assert_eq!(err.kind(), WsaCode::InvalidArgument, "{input:?}");
-        }
     }
 }

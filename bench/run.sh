@@ -9,6 +9,7 @@
 # Scenarios (labels in the CSV):
 #   nocap          no capturer: the generator ceiling of the path
 #   rcvall_count   crates/rcvall/examples/count.rs: rcvall::Capture (32 MiB ring), counts every frame
+#   rcvall_async   crates/rcvall/examples/async_count.rs: the same through AsyncCapture on tokio
 #   rcvall_pcapng  target-bench/release/rcvall capture -i IF -q -w /dev/null  (pcapng encoder)
 #   rcvall_recv    crates/rcvall/examples/recv_count.rs: the faithful Socket, SIO_RCVALL ON, recv() loop
 #   tcpdump        tcpdump -i IF -w /dev/null -n -B 32768
@@ -17,6 +18,7 @@
 # Usage (root): bench/run.sh            # full matrix: 64/1514 B x IPv4/IPv6 x all scenarios x 3 reps
 # Env: N=2000000 REPS=3 SIZES="64 1514" FAMS="4 6" SCEN_V4="..." SCEN_V6="..." REP0=1
 #      QUIET_MAX=8 RETRIES=0 OUT=bench/results CSV=$OUT/main.csv NOBUILD=1
+#      CB_EXTRA="-g cbgen -X napi"  (extra capbench options: the stress mode)
 # Every loop is bounded (reps x families x sizes x scenarios); capbench.sh cleans up its namespaces,
 # processes and sysctls itself, also when this script is interrupted (it gets a TERM by pid).
 set -uo pipefail
@@ -25,7 +27,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 CAPBENCH=${CAPBENCH:-$ROOT/../shared/bench/capbench.sh}
 N=${N:-2000000}; REPS=${REPS:-3}; REP0=${REP0:-1}
 SIZES=${SIZES:-"64 1514"}; FAMS=${FAMS:-"4 6"}
-ALL="nocap rcvall_count rcvall_pcapng rcvall_recv tcpdump nsng"
+ALL="nocap rcvall_count rcvall_async rcvall_pcapng rcvall_recv tcpdump nsng"
+read -r -a CB_EXTRA <<< "${CB_EXTRA:-}"
 SCEN_V4=${SCEN_V4:-$ALL}; SCEN_V6=${SCEN_V6:-$ALL}
 QUIET_MAX=${QUIET_MAX:-8}; RETRIES=${RETRIES:-0}
 OUT=${OUT:-$HERE/results}; CSV=${CSV:-$OUT/main.csv}
@@ -37,9 +40,10 @@ for t in tcpdump netsniff-ng trafgen capinfos; do command -v $t >/dev/null || { 
 
 if [[ ${NOBUILD:-0} != 1 ]]; then
   (cd "$ROOT" && CARGO_TARGET_DIR=$ROOT/target-bench cargo build --release -q -p rcvall-cli -p rcvall \
-      --bin rcvall --example count --example recv_count --example latency) || { echo "run.sh: build failed" >&2; exit 1; }
+      --features rcvall/tokio --bin rcvall --example count --example async_count --example recv_count \
+      --example latency) || { echo "run.sh: build failed" >&2; exit 1; }
 fi
-for b in "$BIN/rcvall" "$BIN/examples/count" "$BIN/examples/recv_count"; do
+for b in "$BIN/rcvall" "$BIN/examples/count" "$BIN/examples/async_count" "$BIN/examples/recv_count"; do
   [[ -x $b ]] || { echo "run.sh: missing $b" >&2; exit 1; }
 done
 
@@ -48,6 +52,7 @@ capcmd() { # scenario fam -> capturer command ("" = none)
   case $1 in
     nocap)         echo "";;
     rcvall_count)  echo "$BIN/examples/count {IF} both 32";;
+    rcvall_async)  echo "$BIN/examples/async_count {IF} both 32";;
     rcvall_pcapng) echo "$BIN/rcvall capture -i {IF} -q -w /dev/null";;
     rcvall_recv)   echo "$BIN/examples/recv_count $cap_addr";;
     tcpdump)       echo "tcpdump -i {IF} -w /dev/null -n -B 32768";;
@@ -80,7 +85,7 @@ for rep in $(seq "$REP0" $((REP0 + REPS - 1))); do
         cmd=$(capcmd "$s" "$fam") || exit 1
         total=$((total + 1))
         echo "run.sh: [$(date -u +%T)] rep $rep v$fam ${size}B $s" | tee -a "$OUT/run.log" >&2
-        args=(-n "$N" -s "$size" -f "$fam" -r 1 -I "$rep" -L "$s" -o "$CSV" -Q "$QUIET_MAX" -R "$RETRIES")
+        args=(-n "$N" -s "$size" -f "$fam" -r 1 -I "$rep" -L "$s" -o "$CSV" -Q "$QUIET_MAX" -R "$RETRIES" "${CB_EXTRA[@]}")
         if [[ -n $cmd ]]; then
           LOGDIR=$OUT/logs "$CAPBENCH" "${args[@]}" -- "$cmd" 2>>"$OUT/run.log" &
         else

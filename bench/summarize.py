@@ -15,11 +15,11 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["nocap", "rcvall_count", "rcvall_pcapng", "rcvall_recv", "tcpdump", "nsng"]
+ORDER = ["nocap", "rcvall_count", "rcvall_async", "rcvall_pcapng", "rcvall_recv", "tcpdump", "nsng"]
 # Ring each capturer maps (MiB), for the RSS target "RSS <= ring + 16 MiB".
 # The faithful socket's ring was 4 MiB until fa0d94e and 32 MiB since: RECV_RING_MIB=32 for HEAD runs.
-RING_MIB = {"rcvall_count": 32, "rcvall_pcapng": 32, "rcvall_recv": int(os.environ.get("RECV_RING_MIB", "4")), "tcpdump": 32}
-RCVALL = ["rcvall_count", "rcvall_pcapng", "rcvall_recv"]
+RING_MIB = {"rcvall_count": 32, "rcvall_async": 32, "rcvall_pcapng": 32, "rcvall_recv": int(os.environ.get("RECV_RING_MIB", "4")), "tcpdump": 32}
+RCVALL = ["rcvall_count", "rcvall_async", "rcvall_pcapng", "rcvall_recv"]
 
 
 def num(v):

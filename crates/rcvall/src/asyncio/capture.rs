@@ -2,12 +2,13 @@
 
 use super::{next_news, no_runtime, News, INTEREST};
 use crate::capture::{Batch, Capture, Packet, Stats};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::iface::Interface;
 use crate::meta::PacketInfo;
 use crate::socket::machine::aborted;
 use crate::sys::reactor;
 use crate::waiting::{AbortHandle, AbortWait};
+use crate::wsa::WsaCode;
 use futures_core::Stream;
 use std::future::Future;
 use std::ops::Range;
@@ -70,10 +71,13 @@ impl AsyncCapture {
     /// is taken from the ring until the batch is returned.
     pub async fn next_batch(&mut self) -> Result<Batch<'_>> {
         self.ready().await?;
-        Ok(self
-            .get_mut()
-            .take_batch()
-            .expect("ready() saw the cursor's unit owned by user space"))
+        // ready() saw the cursor's unit owned by user space, so a batch is there.
+        self.get_mut().take_batch().ok_or_else(|| {
+            Error::new(
+                WsaCode::WouldBlock,
+                "no batch under the cursor: await again",
+            )
+        })
     }
 
     /// Waits until a batch is ready under the cursor, taking nothing.

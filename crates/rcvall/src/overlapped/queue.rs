@@ -123,19 +123,22 @@ pub(crate) fn post_recv(
             Ok(Polled::Empty { .. }) => {}
         }
     }
-    state.pending.push_back(op);
     if !state.worker_running {
         let worker_core = core.clone();
-        std::thread::Builder::new()
+        let started = std::thread::Builder::new()
             .name("rcvall-overlapped".into())
-            .spawn(move || run_worker(&worker_core))
-            .map_err(|err| {
-                let op = state.pending.pop_back().expect("pushed above");
-                op.overlapped.fail_at_once();
-                crate::Error::setup(&err, "starting the overlapped worker thread failed")
-            })?;
+            .spawn(move || run_worker(&worker_core));
+        if let Err(err) = started {
+            op.overlapped.fail_at_once();
+            return Err(crate::Error::setup(
+                &err,
+                "starting the overlapped worker thread failed",
+            ));
+        }
         state.worker_running = true;
     }
+    // The worker takes the lock only after this push: it sees the receive.
+    state.pending.push_back(op);
     drop(state);
     queue.wake.signal();
     Ok(Posted::Pending)
@@ -164,7 +167,7 @@ fn run_worker(core: &Arc<SocketCore>) {
                 state.worker_running = false;
                 return;
             }
-            match state.pending.front() {
+            match state.pending.pop_front() {
                 None => {
                     let idle = idle_since.elapsed();
                     if idle >= WORKER_LINGER {
@@ -175,22 +178,24 @@ fn run_worker(core: &Arc<SocketCore>) {
                 }
                 Some(op) => {
                     idle_since = Instant::now();
-                    match try_fill(core, op) {
+                    match try_fill(core, &op) {
+                        // A datagram, or an error to complete it with (WSAEMSGSIZE, or
+                        // WSAENETDOWN once the queue before the loss was delivered).
                         Ok(Polled::Datagram(result)) => {
-                            let op = state.pending.pop_front().expect("front exists");
                             op.complete(result);
                             continue;
                         }
                         Err(err) => {
-                            // WSAENETDOWN after the queue, or the socket closed under us.
-                            let op = state.pending.pop_front().expect("front exists");
                             op.complete(Err(err));
                             continue;
                         }
-                        Ok(Polled::Empty { down_deadline }) => (
-                            true,
-                            down_deadline.map(|d| d.saturating_duration_since(Instant::now())),
-                        ),
+                        Ok(Polled::Empty { down_deadline }) => {
+                            state.pending.push_front(op);
+                            (
+                                true,
+                                down_deadline.map(|d| d.saturating_duration_since(Instant::now())),
+                            )
+                        }
                     }
                 }
             }

@@ -247,6 +247,18 @@ fn creation_without_cap_net_raw_fails_with_wsaeacces_naming_the_capability() {
             Ok(_) => println!("RESULT created"),
             Err(err) => println!("RESULT {} {}", err.wsa_code(), err),
         }
+        #[cfg(feature = "tokio")]
+        {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let _enter = runtime.enter();
+            match rcvall::AsyncSocket::new(Family::V4) {
+                Ok(_) => println!("ASYNC_RESULT created"),
+                Err(err) => println!("ASYNC_RESULT {} {}", err.wsa_code(), err),
+            }
+        }
         std::process::exit(0);
     }
     testkit::require_root();
@@ -272,4 +284,16 @@ fn creation_without_cap_net_raw_fails_with_wsaeacces_naming_the_capability() {
         result.contains("CAP_NET_RAW"),
         "the message names the capability: {result}"
     );
+    #[cfg(feature = "tokio")]
+    {
+        let result = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("ASYNC_RESULT "))
+            .unwrap_or_else(|| panic!("no async result from the child: {stdout}"));
+        assert!(
+            result.starts_with("10013 WSAEACCES"),
+            "AsyncSocket: {result}"
+        );
+        assert!(result.contains("CAP_NET_RAW"), "AsyncSocket: {result}");
+    }
 }

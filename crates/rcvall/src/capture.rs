@@ -12,11 +12,10 @@ use crate::ring::{
 use crate::socket::RcvAll;
 use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::{ring as sys_ring, wait};
-use crate::waiting::{AbortHandle, AbortSlot, DownWatch};
+use crate::waiting::{AbortHandle, AbortSlot, LinkStats, LinkWatch};
 use crate::wsa::WsaCode;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -130,7 +129,7 @@ pub struct CaptureBuilder {
     direction: Option<DirectionFilter>,
     snaplen: u32,
     ring_bytes: u64,
-    block_size: u32,
+    block_size: Option<u32>,
     low_latency: bool,
     filter: Option<Vec<Insn>>,
 }
@@ -144,7 +143,7 @@ impl Default for CaptureBuilder {
             direction: None,
             snaplen: kfilter::WHOLE_PACKET,
             ring_bytes: 32 << 20,
-            block_size: 1 << 20,
+            block_size: None,
             low_latency: false,
             filter: None,
         }
@@ -195,9 +194,10 @@ impl CaptureBuilder {
         self
     }
 
-    /// Ring block size (default 1 MiB; a power of two of at least 4 KiB).
+    /// Ring block size: a power of two of at least 4 KiB (default 1 MiB for TPACKET_V3
+    /// blocks, 128 KiB for the low-latency TPACKET_V2 ring, whose blocks only group frames).
     pub fn block_size(mut self, bytes: u32) -> Self {
-        self.block_size = bytes;
+        self.block_size = Some(bytes);
         self
     }
 
@@ -233,12 +233,9 @@ impl CaptureBuilder {
 
     fn program(&self, iface: &Interface) -> Result<Vec<Insn>> {
         let own = KernelFilter {
-            ifindex: Some(iface.index),
-            ethertypes: self.families.ethertypes(),
-            drop_otherhost: self.mode == RcvAll::IpLevel,
-            drop_outgoing: iface.is_loopback,
             direction: self.direction,
             snaplen: self.snaplen,
+            ..KernelFilter::for_interface(iface, self.families.ethertypes(), self.mode)
         };
         let program = match &self.filter {
             None => own.program(),
@@ -260,7 +257,11 @@ impl CaptureBuilder {
     fn ring_settings(&self) -> RingSettings {
         RingSettings {
             ring_bytes: self.ring_bytes,
-            block_size: self.block_size,
+            block_size: self.block_size.unwrap_or(if self.low_latency {
+                128 << 10
+            } else {
+                1 << 20
+            }),
             low_latency: self.low_latency,
             snaplen: self.snaplen,
         }
@@ -268,6 +269,7 @@ impl CaptureBuilder {
 
     /// Opens one capture.
     pub fn open(self) -> Result<Capture> {
+        self.validate()?;
         let iface = self.interface()?;
         let program = self.program(&iface)?;
         Capture::open(&iface, &program, &self.ring_settings(), self.mode, None)
@@ -282,22 +284,53 @@ impl CaptureBuilder {
                 format!("{workers} fanout workers: use 1 to 1024"),
             ));
         }
+        self.validate()?;
         let iface = self.interface()?;
         let program = self.program(&iface)?;
         let settings = self.ring_settings();
-        let group = next_fanout_group();
-        (0..workers)
-            .map(|_| Capture::open(&iface, &program, &settings, self.mode, Some((group, mode))))
-            .collect()
+        let mut captures = Vec::with_capacity(workers);
+        let mut group = None;
+        for _ in 0..workers {
+            let fanout = match group {
+                None => Fanout::Create(mode),
+                Some(id) => Fanout::Join(id, mode),
+            };
+            let capture = Capture::open(&iface, &program, &settings, self.mode, Some(fanout))?;
+            group = group.or(capture.fanout_group);
+            captures.push(capture);
+        }
+        Ok(captures)
+    }
+
+    /// Refuses settings that would not do what they say.
+    fn validate(&self) -> Result<()> {
+        let invalid = |message: String| Err(Error::new(WsaCode::InvalidArgument, message));
+        match self.mode {
+            RcvAll::On | RcvAll::IpLevel => {}
+            other => {
+                return invalid(format!(
+                    "mode {other:?} captures nothing: use RcvAll::On or RcvAll::IpLevel"
+                ))
+            }
+        }
+        if self.snaplen == 0 {
+            return invalid(
+                "a snap length of 0 keeps nothing (the filter's `ret #0` rejects every packet): \
+                 give at least 1, or kfilter::WHOLE_PACKET"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 }
 
-/// Fanout group ids are per network namespace; derive them from the pid so two processes
-/// do not join each other's group by accident.
-fn next_fanout_group() -> u16 {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    (std::process::id().wrapping_mul(31).wrapping_add(n) & 0xffff) as u16
+/// How a capture takes part in a PACKET_FANOUT group.
+#[derive(Clone, Copy, Debug)]
+enum Fanout {
+    /// Starts a group whose id the kernel picks, unique in the network namespace.
+    Create(FanoutMode),
+    /// Joins the group with this id.
+    Join(u16, FanoutMode),
 }
 
 /// Cumulative counters of a capture, in 64 bits (the kernel's reset on every read).
@@ -310,6 +343,8 @@ pub struct Stats {
     /// Packets handed to the application. Once the ring is drained,
     /// `delivered + dropped == received`.
     pub delivered: u64,
+    /// The link going down and up while capturing (the capture goes on).
+    pub link: LinkStats,
 }
 
 /// A live capture on one interface: a TPACKET_V3 ring read in batches, without copies.
@@ -321,8 +356,12 @@ pub struct Capture {
     iface: Interface,
     mtu: u32,
     abort: Arc<AbortSlot>,
-    down: DownWatch,
+    down: LinkWatch,
     stats: Stats,
+    /// When the kernel's 32-bit counters were last folded into `stats`.
+    folded_at: Instant,
+    /// The PACKET_FANOUT group id, for a fanout worker.
+    fanout_group: Option<u16>,
 }
 
 impl Capture {
@@ -336,7 +375,7 @@ impl Capture {
         program: &[Insn],
         settings: &RingSettings,
         mode: RcvAll,
-        fanout: Option<(u16, FanoutMode)>,
+        fanout: Option<Fanout>,
     ) -> Result<Capture> {
         // Order matters: socket with protocol 0 (nothing queued) → ring → a filter that
         // rejects everything → bind → fanout → the real filter. No packet of another
@@ -347,7 +386,8 @@ impl Capture {
         let (engine, shape) = if settings.low_latency {
             let packet_bytes = settings.snaplen.min(mtu.max(1500));
             let geometry =
-                FrameGeometry::new(settings.ring_bytes, packet_bytes).map_err(ring_error)?;
+                FrameGeometry::new(settings.ring_bytes, packet_bytes, settings.block_size)
+                    .map_err(ring_error)?;
             let (frames, got) = ring::open_frames(&packet, geometry)
                 .map_err(|err| Error::setup(&err, "setting up the receive ring"))?;
             (Engine::Frames(frames), RingShape::Frames(got))
@@ -363,11 +403,20 @@ impl Capture {
             .attach_filter(&kfilter::reject_all())
             .and_then(|()| packet.bind(iface.index, ETH_P_ALL))
             .map_err(|err| Error::setup(&err, &format!("binding to {}", iface.name)))?;
-        if let Some((group, fanout_mode)) = fanout {
-            packet
-                .join_fanout(group, fanout_mode.kernel_value())
-                .map_err(|err| Error::setup(&err, "joining the fanout group"))?;
-        }
+        let fanout_group = match fanout {
+            None => None,
+            Some(Fanout::Create(mode)) => Some(
+                packet
+                    .create_fanout(mode.kernel_value())
+                    .map_err(|err| Error::setup(&err, "creating the fanout group"))?,
+            ),
+            Some(Fanout::Join(group, mode)) => {
+                packet
+                    .join_fanout(group, mode.kernel_value())
+                    .map_err(|err| Error::setup(&err, "joining the fanout group"))?;
+                Some(group)
+            }
+        };
         packet
             .attach_filter(program)
             .map_err(|err| Error::setup(&err, "attaching the capture filter"))?;
@@ -378,6 +427,15 @@ impl Capture {
         }
         // The reject-all filter may have counted nothing, but start from zero regardless.
         let _ = sys_ring::take_stats(packet.as_fd());
+        // V3 blocks wait for their retire timer; V2 frames are handed over at once.
+        let retire = match shape {
+            RingShape::Blocks(g) => Duration::from_millis(u64::from(g.retire_timeout_ms)),
+            RingShape::Frames(_) => Duration::ZERO,
+        };
+        let mut down = LinkWatch::new(iface.index, retire);
+        // packet_do_bind reports ENETDOWN at once when the link is down: a capture of a down
+        // link waits for it.
+        down.note(&packet);
         Ok(Capture {
             mtu,
             packet,
@@ -387,14 +445,21 @@ impl Capture {
             abort: Arc::new(
                 AbortSlot::new().map_err(|err| Error::setup(&err, "creating the abort eventfd"))?,
             ),
-            down: DownWatch::default(),
+            down,
             stats: Stats::default(),
+            folded_at: Instant::now(),
+            fanout_group,
         })
     }
 
     /// The interface captured.
     pub fn interface(&self) -> &Interface {
         &self.iface
+    }
+
+    /// The PACKET_FANOUT group this capture belongs to (from `open_fanout`), if any.
+    pub fn fanout_group(&self) -> Option<u16> {
+        self.fanout_group
     }
 
     /// The ring obtained.
@@ -431,11 +496,14 @@ impl Capture {
     /// woken by POLLERR, ENETDOWN: reading it clears it) and fails once the interface is gone
     /// and every packet before was delivered.
     pub(crate) fn look(&mut self) -> Result<bool> {
+        let now = Instant::now();
+        // While the link is down, look at it again when due, packets or not.
+        self.down.refresh(&self.packet, now);
         if self.ready() {
             return Ok(true);
         }
         self.down.note(&self.packet);
-        if self.down.expired(Instant::now()) {
+        if self.down.expired(now) {
             return Err(interface_lost(&self.iface));
         }
         Ok(false)
@@ -458,6 +526,7 @@ impl Capture {
     pub fn next_batch(&mut self, timeout: Option<Duration>) -> Result<Option<Batch<'_>>> {
         let abort = self.abort.snapshot();
         let deadline = timeout.map(|t| Instant::now() + t);
+        self.down.refresh(&self.packet, Instant::now());
         while !self.ready() {
             let now = Instant::now();
             if self.down.expired(now) {
@@ -468,45 +537,63 @@ impl Capture {
             }
             match self.down.wait(&self.packet, &abort, deadline)? {
                 wait::Wake::Ready => self.down.note(&self.packet),
+                wait::Wake::TimedOut => self.down.refresh(&self.packet, Instant::now()),
                 wait::Wake::Aborted => {
                     return Err(Error::new(
                         WsaCode::OperationAborted,
                         "the capture's wait was aborted",
                     ))
                 }
-                wait::Wake::TimedOut => {}
             }
         }
         Ok(self.take_batch())
     }
 
     pub(crate) fn take_batch(&mut self) -> Option<Batch<'_>> {
+        // The kernel's counters are 32-bit (4.3e9 packets: 71 minutes at 1 Mpps) and reset on
+        // every read: fold them often enough that they never wrap, whether or not the
+        // application asks for stats.
+        if self.folded_at.elapsed() >= FOLD_EVERY {
+            let _ = self.fold_kernel_counters();
+        }
         let mtu = self.mtu;
         let held = match &mut self.engine {
             Engine::Blocks(ring) => Held::Block(ring.block()?),
             Engine::Frames(ring) => Held::Frames(ring.batch(MAX_FRAMES_PER_BATCH)?),
         };
-        // A batch handed over is delivered whole: its packets are the application's.
         let batch = Batch { held, mtu };
-        self.stats.delivered += batch.len() as u64;
+        // Delivered: the packets the application can walk (a corrupt frame, which the kernel
+        // never writes, would end the walk early).
+        self.stats.delivered += batch.packets().count() as u64;
         Some(batch)
     }
 
-    /// Cumulative statistics; folds in the kernel's counters (which reset on every read).
-    pub fn stats(&mut self) -> Result<Stats> {
+    fn fold_kernel_counters(&mut self) -> Result<()> {
         let (received, dropped) = sys_ring::take_stats(self.packet.as_fd())
             .map_err(|err| Error::os(WsaCode::NetworkDown, &err, "reading statistics failed"))?;
         self.stats.received += u64::from(received);
         self.stats.dropped += u64::from(dropped);
+        self.folded_at = Instant::now();
+        Ok(())
+    }
+
+    /// Cumulative statistics; folds in the kernel's counters (which reset on every read).
+    pub fn stats(&mut self) -> Result<Stats> {
+        self.fold_kernel_counters()?;
+        self.stats.link = self.down.current(&self.packet);
         Ok(self.stats)
     }
 }
+
+/// How often the kernel's counters are folded in, at the latest (while batches are taken).
+const FOLD_EVERY: Duration = Duration::from_secs(10);
 
 fn interface_lost(iface: &Interface) -> Error {
     Error::new(
         WsaCode::NetworkDown,
         format!(
-            "interface {} went down or was removed; every packet captured before was delivered",
+            "interface {} was removed (or moved to another network namespace); every packet \
+             captured before was delivered",
             iface.name
         ),
     )
@@ -601,4 +688,35 @@ pub struct Packet<'a> {
     pub data: &'a [u8],
     /// Timestamp, direction, interface, lengths, flags.
     pub info: PacketInfo,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_refuses_settings_that_would_capture_nothing() {
+        for mode in [RcvAll::Off, RcvAll::SocketLevelOnly] {
+            let err = Capture::builder()
+                .interface_name("lo")
+                .mode(mode)
+                .open()
+                .unwrap_err();
+            assert_eq!(err.kind(), WsaCode::InvalidArgument, "{mode:?}");
+            assert!(err.message().contains("captures nothing"), "{err}");
+        }
+        let err = Capture::builder()
+            .interface_name("lo")
+            .snaplen(0)
+            .open()
+            .unwrap_err();
+        assert_eq!(err.kind(), WsaCode::InvalidArgument);
+        assert!(err.message().contains("snap length of 0"), "{err}");
+        let err = Capture::builder()
+            .interface_name("lo")
+            .mode(RcvAll::Off)
+            .open_fanout(2, FanoutMode::Hash)
+            .unwrap_err();
+        assert_eq!(err.kind(), WsaCode::InvalidArgument);
+    }
 }

@@ -1,6 +1,7 @@
 //! The library's error: a Winsock code, the errno behind it when there was one, and what to do.
 
 use crate::wsa::WsaCode;
+use std::sync::Arc;
 use std::{fmt, io};
 
 /// The result of every fallible call of this crate.
@@ -14,6 +15,8 @@ pub struct Error {
     errno: Option<i32>,
     message: String,
     datagram_len: Option<usize>,
+    /// The system call's error, kept for `source()` (shared: results are read repeatedly).
+    source: Option<Arc<io::Error>>,
 }
 
 impl Error {
@@ -24,13 +27,19 @@ impl Error {
             errno: None,
             message: message.into(),
             datagram_len: None,
+            source: None,
         }
     }
 
     /// An error caused by a failed system call.
     pub fn os(code: WsaCode, err: &io::Error, message: impl Into<String>) -> Error {
+        let source = match err.raw_os_error() {
+            Some(errno) => io::Error::from_raw_os_error(errno),
+            None => io::Error::new(err.kind(), err.to_string()),
+        };
         Error {
             errno: err.raw_os_error(),
+            source: Some(Arc::new(source)),
             ..Error::new(code, format!("{}: {err}", message.into()))
         }
     }
@@ -77,6 +86,7 @@ impl Error {
             errno: self.errno,
             message: self.message.clone(),
             datagram_len: self.datagram_len,
+            source: self.source.clone(),
         }
     }
 
@@ -112,7 +122,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|err| err as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
@@ -155,6 +171,8 @@ mod tests {
         let err = Error::os(WsaCode::AccessDenied, &os, "needs CAP_NET_RAW");
         assert_eq!(err.raw_os_error(), Some(libc::EPERM));
         assert!(err.message().starts_with("needs CAP_NET_RAW: "));
+        let source = std::error::Error::source(&err).expect("the io::Error is the source");
+        assert_eq!(source.to_string(), os.to_string());
         let io: io::Error = err.into();
         assert_eq!(io.kind(), io::ErrorKind::PermissionDenied);
     }

@@ -5,7 +5,9 @@
 
 use crate::meta::Direction;
 
-use rcvall_filter::insn::{BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W};
+use rcvall_filter::insn::{
+    BPF_A, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W,
+};
 pub use rcvall_filter::Insn;
 
 const _: () = assert!(std::mem::size_of::<Insn>() == std::mem::size_of::<libc::sock_filter>());
@@ -106,19 +108,61 @@ pub fn reject_all() -> Vec<Insn> {
 }
 
 impl KernelFilter {
+    /// rcvall's checks for a capture of `iface` in `mode` (IPLEVEL drops other hosts'
+    /// packets; on loopback the outgoing copy is dropped), keeping `ethertypes`, every
+    /// direction and the whole packet: the one construction the socket and Capture share.
+    pub(crate) fn for_interface(
+        iface: &crate::Interface,
+        ethertypes: Vec<u16>,
+        mode: crate::RcvAll,
+    ) -> KernelFilter {
+        KernelFilter {
+            ifindex: Some(iface.index),
+            ethertypes,
+            drop_otherhost: mode == crate::RcvAll::IpLevel,
+            drop_outgoing: iface.is_loopback,
+            direction: None,
+            snaplen: WHOLE_PACKET,
+        }
+    }
+
     /// rcvall's checks followed by a user program (which sees the packet from its IP header).
-    /// The user program's constant accept values are clamped to `snaplen`, so the snap length
-    /// holds whatever the program returns.
+    /// Every accept value is clamped to `snaplen`, so the snap length holds whatever the
+    /// program returns: constant ones (`ret #k`) in place, and `ret a` by a jump to an
+    /// epilogue that returns the smaller of A and `snaplen` (a jump is one instruction like
+    /// the `ret` it replaces, so no other jump offset changes).
     pub fn then(&self, user: &[Insn], snaplen: u32) -> Vec<Insn> {
         let mut prog = self.program();
         prog.pop(); // the final `ret #snaplen`: the user program decides instead
-        prog.extend(user.iter().map(|insn| {
-            if insn.code == BPF_RET | BPF_K {
-                ret(insn.k.min(snaplen))
-            } else {
-                *insn
-            }
+        let start = prog.len();
+        let clamp_a = snaplen != WHOLE_PACKET;
+        let epilogue = start + user.len();
+        prog.extend(user.iter().enumerate().map(|(i, insn)| match insn.code {
+            c if c == BPF_RET | BPF_K => ret(insn.k.min(snaplen)),
+            c if c == BPF_RET | BPF_A && clamp_a => Insn {
+                code: BPF_JMP | BPF_JA,
+                jt: 0,
+                jf: 0,
+                k: (epilogue - (start + i) - 1) as u32,
+            },
+            _ => *insn,
         }));
+        if clamp_a && user.iter().any(|insn| insn.code == BPF_RET | BPF_A) {
+            // A > snaplen ? ret #snaplen : ret a
+            prog.push(Insn {
+                code: BPF_JMP | BPF_JGT | BPF_K,
+                jt: 0,
+                jf: 1,
+                k: snaplen,
+            });
+            prog.push(ret(snaplen));
+            prog.push(Insn {
+                code: BPF_RET | BPF_A,
+                jt: 0,
+                jf: 0,
+                k: 0,
+            });
+        }
         prog
     }
 }
@@ -172,6 +216,16 @@ fn run(prog: &[Insn], ethertype: u16, pkttype: u8, ifindex: u32) -> u32 {
                 pc += 1 + usize::from(if acc == insn.k { insn.jt } else { insn.jf });
             }
             c if c == BPF_RET | BPF_K => return insn.k,
+            // For the clamp test: ld #k, ja, jgt #k, ret a.
+            c if c == BPF_LD | rcvall_filter::insn::BPF_IMM => {
+                acc = insn.k;
+                pc += 1;
+            }
+            c if c == BPF_JMP | BPF_JA => pc += 1 + insn.k as usize,
+            c if c == BPF_JMP | BPF_JGT | BPF_K => {
+                pc += 1 + usize::from(if acc > insn.k { insn.jt } else { insn.jf });
+            }
+            c if c == BPF_RET | BPF_A => return acc,
             other => panic!("unexpected opcode {other:#x}"),
         }
     }
@@ -306,6 +360,30 @@ mod tests {
             0,
             "rcvall's checks still apply"
         );
+    }
+
+    #[test]
+    fn ret_a_is_clamped_to_the_snap_length() {
+        let f = filter(&[ETH_P_IP]);
+        let ld = |k| Insn {
+            code: BPF_LD | rcvall_filter::insn::BPF_IMM,
+            jt: 0,
+            jf: 0,
+            k,
+        };
+        let ret_a = Insn {
+            code: BPF_RET | BPF_A,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        };
+        for (value, kept) in [(200, 128), (50, 50), (128, 128), (0, 0)] {
+            let prog = f.then(&[ld(value), ret_a], 128);
+            assert_eq!(run(&prog, ETH_P_IP, 0, 7), kept, "A = {value}");
+        }
+        // Without a snap length, `ret a` stays as it is.
+        let prog = f.then(&[ld(9000), ret_a], WHOLE_PACKET);
+        assert_eq!(run(&prog, ETH_P_IP, 0, 7), 9000);
     }
 
     #[test]

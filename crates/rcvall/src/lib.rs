@@ -51,5 +51,5 @@ pub use overlapped::{
     alertable_wait, Alert, Completion, CompletionRoutine, Event, Overlapped, Posted, Transfer,
 };
 pub use socket::{Family, RcvAll, Socket};
-pub use waiting::AbortHandle;
+pub use waiting::{AbortHandle, LinkStats};
 pub use wsa::*;

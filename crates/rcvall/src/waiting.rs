@@ -156,40 +156,163 @@ impl Drop for AbortWait {
     }
 }
 
-/// How long after ENETDOWN the kernel may still hand over the last, partly filled block:
-/// its retire timer keeps running after the device is gone (4 ms for the socket's ring).
-const NETDOWN_GRACE: Duration = Duration::from_millis(50);
+/// How often a link that went down is looked at again (to report it up, or gone): the
+/// kernel hooks the socket in again by itself at NETDEV_UP, but says nothing to it.
+const LINK_RECHECK: Duration = Duration::from_millis(100);
 
-/// Tracks the loss of the interface: the kernel sets ENETDOWN on the socket when it goes
-/// down or away; everything queued before must still be delivered, then the loss reported.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct DownWatch {
-    report_after: Option<Instant>,
+/// Link-state changes seen while capturing: the kernel reports a link going down with
+/// ENETDOWN on the socket, and packets flow again once it is up (packet_notifier re-registers
+/// the hook at NETDEV_UP); only a removed interface ends the capture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Times the link went down while the socket was hooked to it.
+    pub downs: u64,
+    /// Times it came back up after that.
+    pub ups: u64,
+    /// False while the link is down.
+    pub is_up: bool,
 }
 
-impl DownWatch {
-    /// Reads (and clears) the socket's pending error after a wake-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Link {
+    Up,
+    /// Down; looked at again at this instant.
+    Down {
+        recheck: Instant,
+    },
+    /// The interface is gone: report it once the ring is drained and this instant passed.
+    Gone {
+        report_after: Instant,
+    },
+}
+
+/// Tells a link that went down (wait) from an interface that went away (deliver what is
+/// queued, then fail with WSAENETDOWN). Both start as ENETDOWN on the socket: NETDEV_DOWN and
+/// NETDEV_UNREGISTER both set it in packet_notifier. What tells them apart is whether the
+/// interface index still exists in the socket's namespace (UNREGISTER also clears the
+/// socket's index to -1, so a re-created interface never gets the socket back).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LinkWatch {
+    /// None: not hooked to an interface (OFF): nothing to watch.
+    ifindex: Option<u32>,
+    link: Link,
+    /// How long after the loss the kernel may still hand over the last, partly filled block:
+    /// its retire timer keeps running after the device is gone.
+    grace: Duration,
+    downs: u64,
+    ups: u64,
+}
+
+impl LinkWatch {
+    /// Watches nothing (a socket that is OFF).
+    pub(crate) fn idle() -> LinkWatch {
+        LinkWatch {
+            ifindex: None,
+            link: Link::Up,
+            grace: Duration::ZERO,
+            downs: 0,
+            ups: 0,
+        }
+    }
+
+    /// Watches `ifindex`, for a ring whose blocks retire after `retire_timeout`: the grace
+    /// after a loss is twice that plus 10 ms, so a block the timer retires late still counts.
+    pub(crate) fn new(ifindex: u32, retire_timeout: Duration) -> LinkWatch {
+        LinkWatch {
+            ifindex: Some(ifindex),
+            grace: retire_timeout * 2 + Duration::from_millis(10),
+            ..LinkWatch::idle()
+        }
+    }
+
+    /// Reads (and clears) the socket's pending error after a wake-up, and classifies it.
     pub(crate) fn note(&mut self, packet: &PacketSocket) {
         if let Ok(Some(err)) = packet.take_error() {
             if err.raw_os_error() == Some(libc::ENETDOWN) {
-                self.report_after
-                    .get_or_insert(Instant::now() + NETDOWN_GRACE);
+                // The kernel reports ENETDOWN only while the socket is hooked in, so one that
+                // comes while the link is thought down means it came back up in between.
+                if let Link::Down { .. } = self.link {
+                    self.ups += 1;
+                    self.link = Link::Up;
+                }
+                self.look(packet, Instant::now());
             }
         }
     }
 
-    /// When the loss will be reported, once the kernel has said ENETDOWN.
+    /// While the link is down, looks again when due: up again, or gone.
+    pub(crate) fn refresh(&mut self, packet: &PacketSocket, now: Instant) {
+        if let Link::Down { recheck } = self.link {
+            if now >= recheck {
+                self.look(packet, now);
+            }
+        }
+    }
+
+    /// The link-state changes seen so far, looking at a down link first, so the answer is
+    /// current.
+    pub(crate) fn current(&mut self, packet: &PacketSocket) -> LinkStats {
+        if let Link::Down { .. } = self.link {
+            self.look(packet, Instant::now());
+        }
+        self.stats()
+    }
+
+    fn look(&mut self, packet: &PacketSocket, now: Instant) {
+        let Some(ifindex) = self.ifindex else {
+            return;
+        };
+        if matches!(self.link, Link::Gone { .. }) {
+            return;
+        }
+        self.link = match packet.link_state(ifindex) {
+            Ok(None) => Link::Gone {
+                report_after: now + self.grace,
+            },
+            Ok(Some(true)) => {
+                if matches!(self.link, Link::Down { .. }) {
+                    self.ups += 1;
+                }
+                Link::Up
+            }
+            // Down, or the look failed (then look again later rather than give up).
+            Ok(Some(false)) | Err(_) => {
+                if self.link == Link::Up {
+                    self.downs += 1;
+                }
+                Link::Down {
+                    recheck: now + LINK_RECHECK,
+                }
+            }
+        };
+    }
+
+    /// When a look must happen even if nothing wakes the waiter: the next link check while
+    /// down, or the end of the grace after a loss.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.report_after
+        match self.link {
+            Link::Up => None,
+            Link::Down { recheck } => Some(recheck),
+            Link::Gone { report_after } => Some(report_after),
+        }
     }
 
     /// True once the loss must be reported (the ring is drained and the grace is over).
     pub(crate) fn expired(&self, now: Instant) -> bool {
-        self.report_after.is_some_and(|after| now >= after)
+        matches!(self.link, Link::Gone { report_after } if now >= report_after)
     }
 
-    /// Waits until `packet` is readable, `abort` fires, `deadline` passes, or the grace after
-    /// a loss of the interface ends (so the loss gets reported then).
+    /// The link-state changes seen so far.
+    pub(crate) fn stats(&self) -> LinkStats {
+        LinkStats {
+            downs: self.downs,
+            ups: self.ups,
+            is_up: !matches!(self.link, Link::Down { .. }),
+        }
+    }
+
+    /// Waits until `packet` is readable, `abort` fires, `deadline` passes, or a look at the
+    /// link is due (so a recovery or a loss gets noticed then).
     pub(crate) fn wait(
         &self,
         packet: &PacketSocket,
@@ -197,7 +320,7 @@ impl DownWatch {
         deadline: Option<Instant>,
     ) -> Result<Wake> {
         let now = Instant::now();
-        let left = [deadline, self.report_after]
+        let left = [deadline, self.deadline()]
             .into_iter()
             .flatten()
             .min()

@@ -9,12 +9,6 @@ use block::{FramePosition, Frames, RawFrame};
 use std::fmt;
 use std::io;
 use std::os::fd::AsFd;
-use std::sync::atomic::Ordering;
-
-/// TP_STATUS_KERNEL: the kernel owns the block.
-const TP_STATUS_KERNEL: u32 = 0;
-/// TP_STATUS_USER: the block is retired and ours until we hand it back.
-const TP_STATUS_USER: u32 = 1;
 
 /// Page size the kernel requires block sizes to be a multiple of (x86_64, aarch64 4K pages;
 /// larger pages are multiples of it, so a power of two ≥ this is still checked by the kernel).
@@ -79,16 +73,6 @@ impl RingGeometry {
         })
     }
 
-    /// TPACKET_V3 ignores frames but packet_set_ring still checks them: one frame per block
-    /// satisfies every check (size aligned, ≥ header, frames_per_block × blocks = frames).
-    pub(crate) fn frame_size(&self) -> u32 {
-        self.block_size
-    }
-
-    pub(crate) fn frame_nr(&self) -> u32 {
-        self.block_nr
-    }
-
     /// Total bytes mapped.
     pub fn ring_bytes(&self) -> usize {
         self.block_size as usize * self.block_nr as usize
@@ -117,8 +101,14 @@ pub struct FrameGeometry {
 }
 
 impl FrameGeometry {
-    /// A ring of about `ring_bytes` whose frames keep up to `packet_bytes` of each packet.
-    pub fn new(ring_bytes: u64, packet_bytes: u32) -> Result<FrameGeometry, GeometryError> {
+    /// A ring of about `ring_bytes` whose frames keep up to `packet_bytes` of each packet, in
+    /// blocks of `block_size` (a power of two of at least a page), made smaller when the ring
+    /// is: a small ring is honoured rather than rounded up to one large block.
+    pub fn new(
+        ring_bytes: u64,
+        packet_bytes: u32,
+        block_size: u32,
+    ) -> Result<FrameGeometry, GeometryError> {
         let frame_size = (frame::DATA_OFFSET as u32)
             .saturating_add(packet_bytes)
             .checked_next_power_of_two()
@@ -128,8 +118,18 @@ impl FrameGeometry {
                     "frames for {packet_bytes}-byte packets are too large"
                 ))
             })?;
-        // Blocks of at least 128 KiB: fewer, larger kernel allocations.
-        let block_size = frame_size.max(128 << 10);
+        if !block_size.is_power_of_two() || block_size < MIN_BLOCK_SIZE {
+            return Err(GeometryError(format!(
+                "block size {block_size} must be a power of two of at least {MIN_BLOCK_SIZE}"
+            )));
+        }
+        // The largest power of two that fits the ring, if the block asked for does not.
+        let fits = if u64::from(block_size) <= ring_bytes {
+            block_size
+        } else {
+            1u32 << (63 - ring_bytes.max(1).leading_zeros()).min(31)
+        };
+        let block_size = fits.max(frame_size).max(MIN_BLOCK_SIZE);
         let block_nr = u32::try_from(ring_bytes / u64::from(block_size))
             .map_err(|_| GeometryError(format!("a ring of {ring_bytes} bytes is too large")))?;
         if block_nr == 0 || u64::from(block_nr) * u64::from(block_size / frame_size) < 2 {
@@ -165,7 +165,12 @@ pub(crate) fn open_frames(
 ) -> io::Result<(FrameRing, FrameGeometry)> {
     let mut geometry = geometry;
     loop {
-        match RingMap::setup_frames(packet.as_fd(), &geometry) {
+        match RingMap::setup_frames(
+            packet.as_fd(),
+            geometry.frame_size,
+            geometry.block_size,
+            geometry.block_nr,
+        ) {
             Ok(map) => return Ok((FrameRing { map, cursor: 0 }, geometry)),
             Err(err) if err.raw_os_error() == Some(libc::ENOMEM) => match geometry.halved() {
                 Some(smaller) => geometry = smaller,
@@ -185,7 +190,7 @@ pub(crate) struct FrameRing {
 
 impl FrameRing {
     fn is_user(&self, index: usize) -> bool {
-        self.map.status(index).load(Ordering::Acquire) & TP_STATUS_USER != 0
+        self.map.is_user(index)
     }
 
     /// True when the frame under the cursor holds a packet for user space.
@@ -244,7 +249,7 @@ impl<'a> Iterator for FrameIter<'a> {
         }
         let index = (self.start + self.next) % self.map.block_nr();
         self.next += 1;
-        Some(frame::parse(self.map.user_block(index)))
+        Some(frame::parse(self.map.user_block(index).unwrap_or(&[])))
     }
 }
 
@@ -252,11 +257,7 @@ impl Drop for FrameGuard<'_> {
     fn drop(&mut self) {
         let n = self.ring.map.block_nr();
         for i in 0..self.count {
-            let index = (self.ring.cursor + i) % n;
-            self.ring
-                .map
-                .status(index)
-                .store(TP_STATUS_KERNEL, Ordering::Release);
+            self.ring.map.release((self.ring.cursor + i) % n);
         }
         self.ring.cursor = (self.ring.cursor + self.count) % n;
     }
@@ -270,7 +271,12 @@ pub(crate) fn open(
 ) -> io::Result<(Ring, RingGeometry)> {
     let mut geometry = geometry;
     loop {
-        match RingMap::setup(packet.as_fd(), &geometry) {
+        match RingMap::setup(
+            packet.as_fd(),
+            geometry.block_size,
+            geometry.block_nr,
+            geometry.retire_timeout_ms,
+        ) {
             Ok(map) => return Ok((Ring::new(map), geometry)),
             Err(err) if err.raw_os_error() == Some(libc::ENOMEM) => match geometry.halved() {
                 Some(smaller) => geometry = smaller,
@@ -302,9 +308,7 @@ impl Ring {
 
     /// Hands the cursor's block back to the kernel and moves on.
     fn release(&mut self) {
-        self.map
-            .status(self.cursor)
-            .store(TP_STATUS_KERNEL, Ordering::Release);
+        self.map.release(self.cursor);
         self.position = None;
         self.cursor = (self.cursor + 1) % self.map.block_nr();
     }
@@ -316,10 +320,10 @@ impl Ring {
             if self.position.is_some() {
                 return true;
             }
-            if self.map.status(self.cursor).load(Ordering::Acquire) & TP_STATUS_USER == 0 {
+            let Some(block) = self.map.user_block(self.cursor) else {
                 return false;
-            }
-            match Frames::new(self.map.user_block(self.cursor)) {
+            };
+            match Frames::new(block) {
                 Ok(frames) => self.position = Some(frames.position()),
                 Err(_) => self.release(),
             }
@@ -339,7 +343,8 @@ impl Ring {
                 (true, Some(position)) => position,
                 _ => return None,
             };
-            let mut frames = Frames::resume(self.map.user_block(self.cursor), position);
+            let mut frames =
+                Frames::resume(self.map.user_block(self.cursor).unwrap_or(&[]), position);
             match frames.next() {
                 None => self.release(),
                 Some(Err(err)) => {
@@ -367,6 +372,14 @@ impl Ring {
             ring: self,
             position,
         })
+    }
+
+    /// True when the block under the cursor is still the kernel's and already holds packets
+    /// (it will be handed over when full or when its retire timer fires).
+    pub(crate) fn kernel_holds_packets(&self) -> bool {
+        self.position.is_none()
+            && !self.map.is_user(self.cursor)
+            && self.map.block_packets(self.cursor) > 0
     }
 
     /// Hands every block user space holds back to the kernel; returns the frames discarded.
@@ -398,7 +411,10 @@ impl BlockGuard<'_> {
 
     /// The frames not yet read, in order.
     pub(crate) fn frames(&self) -> Frames<'_> {
-        Frames::resume(self.ring.map.user_block(self.ring.cursor), self.position)
+        Frames::resume(
+            self.ring.map.user_block(self.ring.cursor).unwrap_or(&[]),
+            self.position,
+        )
     }
 }
 
@@ -415,10 +431,7 @@ mod tests {
     #[test]
     fn geometry_is_validated_in_one_place() {
         let g = RingGeometry::new(4 << 20, 1 << 20, 4).unwrap();
-        assert_eq!(
-            (g.block_nr, g.ring_bytes(), g.frame_nr(), g.frame_size()),
-            (4, 4 << 20, 4, 1 << 20)
-        );
+        assert_eq!((g.block_nr, g.ring_bytes()), (4, 4 << 20));
         assert!(
             RingGeometry::new(4 << 20, 3000, 4).is_err(),
             "not a power of two"
@@ -433,21 +446,35 @@ mod tests {
 
     #[test]
     fn frame_geometry_tiles_blocks_exactly() {
-        let g = FrameGeometry::new(32 << 20, 1500).unwrap();
+        let g = FrameGeometry::new(32 << 20, 1500, 128 << 10).unwrap();
         assert_eq!((g.frame_size, g.block_size), (2048, 128 << 10));
         assert_eq!(g.block_size % g.frame_size, 0);
         assert_eq!(g.frame_nr(), (32 << 20) / 2048);
-        let big = FrameGeometry::new(32 << 20, 65_535).unwrap();
+        let big = FrameGeometry::new(32 << 20, 65_535, 128 << 10).unwrap();
         assert_eq!((big.frame_size, big.block_size), (128 << 10, 128 << 10));
         assert!(
-            FrameGeometry::new(1024, 1500).is_err(),
+            FrameGeometry::new(1024, 1500, 128 << 10).is_err(),
             "not even one block"
         );
         assert!(
-            FrameGeometry::new(32 << 20, 4 << 20).is_err(),
+            FrameGeometry::new(32 << 20, 4 << 20, 128 << 10).is_err(),
             "frames over 1 MiB"
         );
         assert_eq!(g.halved().unwrap().block_nr, g.block_nr / 2);
+    }
+
+    #[test]
+    fn a_small_low_latency_ring_gets_small_blocks_and_the_block_size_is_honoured() {
+        // -B 64 with --immediate-mode: 64 KiB, not one 128 KiB block.
+        let small = FrameGeometry::new(64 << 10, 1500, 128 << 10).unwrap();
+        assert_eq!((small.block_size, small.block_nr), (64 << 10, 1));
+        assert_eq!(small.frame_nr(), 32);
+        let asked = FrameGeometry::new(8 << 20, 1500, 16 << 10).unwrap();
+        assert_eq!((asked.block_size, asked.block_nr), (16 << 10, 512));
+        assert!(
+            FrameGeometry::new(8 << 20, 1500, 3000).is_err(),
+            "not a power of two"
+        );
     }
 
     #[test]

@@ -11,12 +11,12 @@ use crate::ring::{self, Ring, RingGeometry};
 use crate::sys::netns::Netns;
 use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::wait;
-use crate::waiting::{lock, AbortHandle, AbortSlot, DownWatch};
+use crate::waiting::{lock, AbortHandle, AbortSlot, LinkStats, LinkWatch};
 use crate::wsa::{self, WsaCode};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// The faithful socket's ring: 128 blocks of 256 KiB (32 MiB, tcpdump's -B 32768). Any
 /// datagram fits a block (64 KiB GSO included); the depth rides out scheduling delays at line
@@ -27,6 +27,7 @@ const SOCKET_RING: RingGeometry = RingGeometry {
     block_nr: 128,
     retire_timeout_ms: 4,
 };
+const SOCKET_RETIRE: Duration = Duration::from_millis(SOCKET_RING.retire_timeout_ms as u64);
 
 /// Where the socket is bound.
 #[derive(Clone, Debug)]
@@ -43,8 +44,9 @@ struct State {
     mode: RcvAll,
     /// The interface whose promiscuous membership this socket holds.
     promisc: Option<u32>,
-    /// The interface went down or away: deliver what is queued, then fail with WSAENETDOWN.
-    down: DownWatch,
+    /// The link going down (wait) or the interface going away (deliver what is queued, then
+    /// fail with WSAENETDOWN).
+    down: LinkWatch,
     /// The interface's MTU when capture started (a longer datagram is a GSO super-packet).
     mtu: u32,
 }
@@ -66,19 +68,10 @@ pub(crate) struct SocketCore {
     overlapped: OnceLock<RecvQueue>,
 }
 
-/// The ring and what reading it must skip.
+/// The ring the socket reads.
 #[derive(Debug)]
 struct Reader {
     ring: Ring,
-    /// Frames stamped before this (ns since the epoch) were queued before the last OFF:
-    /// OFF discards them, including those in the block the kernel had not handed over yet.
-    discard_before_ns: u64,
-}
-
-fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// What one look at the ring found.
@@ -128,16 +121,13 @@ impl SocketCore {
         Ok(SocketCore {
             family,
             packet,
-            reader: Mutex::new(Reader {
-                ring,
-                discard_before_ns: 0,
-            }),
+            reader: Mutex::new(Reader { ring }),
             netns,
             state: Mutex::new(State {
                 binding: None,
                 mode: RcvAll::Off,
                 promisc: None,
-                down: DownWatch::default(),
+                down: LinkWatch::idle(),
                 mtu: u32::MAX,
             }),
             abort: Arc::new(
@@ -367,7 +357,9 @@ impl SocketCore {
     fn poll_datagram<T>(&self, read: impl FnOnce(&[u8], PacketInfo) -> T) -> Result<Polled<T>> {
         self.check_open()?;
         let mtu = {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
+            // While the link is down, look at it again when due, datagrams or not.
+            state.down.refresh(&self.packet, Instant::now());
             if state.binding.is_none() {
                 return Err(invalid(
                     "the socket is not bound: bind it and set SIO_RCVALL before receiving",
@@ -378,14 +370,18 @@ impl SocketCore {
         if let Some(value) = self.read_one(mtu, read) {
             return Ok(Polled::Datagram(value));
         }
-        let down = lock(&self.state).down;
-        if down.expired(Instant::now()) {
+        let mut state = lock(&self.state);
+        let now = Instant::now();
+        state.down.refresh(&self.packet, now);
+        if state.down.expired(now) {
             return Err(Error::new(
                 WsaCode::NetworkDown,
-                "the interface went down or was removed; every datagram queued before \
-                 was delivered. Set RCVALL_OFF, bind again and set SIO_RCVALL to resume",
+                "the interface was removed (or moved to another network namespace); every \
+                 datagram queued before was delivered. Set RCVALL_OFF, bind again and set \
+                 SIO_RCVALL to resume",
             ));
         }
+        let down = state.down;
         Ok(Polled::Empty {
             down_deadline: down.deadline(),
         })
@@ -394,23 +390,24 @@ impl SocketCore {
     /// Hands the next datagram of the ring to `read`; None when nothing is ready.
     fn read_one<T>(&self, mtu: u32, read: impl FnOnce(&[u8], PacketInfo) -> T) -> Option<T> {
         let mut reader = lock(&self.reader);
-        let discard_before = reader.discard_before_ns;
         let mut read = Some(read);
         // Bounded: each pass consumes a frame or a corrupt block; the ring is finite.
         loop {
             let got = reader.ring.next_frame(|frame| {
-                if frame.timestamp_ns < discard_before {
-                    return None;
-                }
                 let read = read.take()?;
                 Some(read(frame.data, PacketInfo::from_frame(frame, mtu)))
             })?;
             match got {
                 Ok(Some(value)) => return Some(value),
-                // Discarded by OFF, or a block the kernel would never write: skip.
+                // A block the kernel would never write: skip it.
                 Ok(None) | Err(_) => continue,
             }
         }
+    }
+
+    /// Link-state changes seen while capturing.
+    pub fn link_stats(&self) -> LinkStats {
+        lock(&self.state).down.current(&self.packet)
     }
 
     /// SIO_FLUSH: every pending overlapped receive ends with WSA_OPERATION_ABORTED.
@@ -475,37 +472,38 @@ impl SocketCore {
     }
 
     fn kernel_filter(&self, iface: &Interface, mode: RcvAll) -> KernelFilter {
-        KernelFilter {
-            ifindex: Some(iface.index),
-            ethertypes: vec![self.family.ethertype()],
-            drop_otherhost: mode == RcvAll::IpLevel,
-            drop_outgoing: iface.is_loopback,
-            direction: None,
-            snaplen: kfilter::WHOLE_PACKET,
-        }
+        KernelFilter::for_interface(iface, vec![self.family.ethertype()], mode)
     }
 
-    /// OFF/new → ON or IPLEVEL, or ON ↔ IPLEVEL.
+    /// OFF/new → ON or IPLEVEL, or ON ↔ IPLEVEL. A call that fails changes nothing: the
+    /// filter is attached before the promiscuous membership is taken, and put back if taking
+    /// it fails, so no membership outlives a failed call.
     fn start(&self, state: &mut State, iface: &Interface, mode: RcvAll) -> Result<()> {
-        if state.mode == RcvAll::Off {
-            // Hook to the interface while the filter still rejects everything, drop whatever
-            // an earlier capture left queued and any stale error, then open the filter.
+        let previous = if state.mode == RcvAll::Off {
+            // Hook to the interface while the filter still rejects everything.
             self.packet
                 .attach_filter(&kfilter::reject_all())
                 .and_then(|()| self.packet.bind(iface.index, ETH_P_ALL))
                 .map_err(|err| Error::setup(&err, &format!("binding to {} failed", iface.name)))?;
-            let _ = self.packet.take_error();
-        }
-        let want_promisc = mode == RcvAll::On;
-        if want_promisc && state.promisc.is_none() {
-            self.packet
-                .set_promisc(iface.index, true)
-                .map_err(|err| Error::setup(&err, "enabling promiscuous mode failed"))?;
-            state.promisc = Some(iface.index);
-        }
+            // A stale error of an earlier capture, or the ENETDOWN packet_do_bind reports at
+            // once for a link that is down: read it as this interface's state.
+            state.down = LinkWatch::new(iface.index, SOCKET_RETIRE);
+            state.down.note(&self.packet);
+            kfilter::reject_all()
+        } else {
+            self.kernel_filter(iface, state.mode).program()
+        };
         self.packet
             .attach_filter(&self.kernel_filter(iface, mode).program())
             .map_err(|err| Error::setup(&err, "attaching the capture filter failed"))?;
+        let want_promisc = mode == RcvAll::On;
+        if want_promisc && state.promisc.is_none() {
+            if let Err(err) = self.packet.set_promisc(iface.index, true) {
+                let _ = self.packet.attach_filter(&previous);
+                return Err(Error::setup(&err, "enabling promiscuous mode failed"));
+            }
+            state.promisc = Some(iface.index);
+        }
         if !want_promisc {
             if let Some(index) = state.promisc.take() {
                 // Fails only if the kernel already dropped it (interface gone).
@@ -513,7 +511,6 @@ impl SocketCore {
             }
         }
         state.mode = mode;
-        state.down = DownWatch::default();
         state.mtu = self.packet.mtu(&iface.name).unwrap_or(u32::MAX);
         Ok(())
     }
@@ -531,11 +528,19 @@ impl SocketCore {
         if let Some(index) = state.promisc.take() {
             let _ = self.packet.set_promisc(index, false);
         }
+        // Discard what was queued, including the block the kernel has not handed over yet:
+        // with the filter rejecting everything it gets no more packets, and its retire timer
+        // hands it over within the retire timeout. Waiting for it (bounded) is exact where
+        // marking frames by timestamp is not: a clock step back would discard fresh ones.
         let mut reader = lock(&self.reader);
-        reader.discard_before_ns = now_ns();
         reader.ring.discard_ready();
+        let until = Instant::now() + SOCKET_RETIRE * 4 + Duration::from_millis(20);
+        while reader.ring.kernel_holds_packets() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+            reader.ring.discard_ready();
+        }
         state.mode = RcvAll::Off;
-        state.down = DownWatch::default();
+        state.down = LinkWatch::idle();
         Ok(())
     }
 }

@@ -239,6 +239,12 @@ impl Socket {
         overlapped::post_immediate(overlapped, routine, || self.ioctl(control_code, input))
     }
 
+    /// The link-state changes seen while capturing: a link that goes down and comes back
+    /// does not end the capture (only a removed interface does, with WSAENETDOWN).
+    pub fn link_stats(&self) -> crate::LinkStats {
+        self.core.link_stats()
+    }
+
     /// SIO_FLUSH: every pending overlapped receive completes now with WSA_OPERATION_ABORTED
     /// (its routine still runs once). Windows' SIO_FLUSH discards the send queue; an rcvall
     /// socket never sends, so the receives are what a flush can end. Queued datagrams stay.

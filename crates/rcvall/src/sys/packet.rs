@@ -10,6 +10,13 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 /// ETH_P_ALL: outgoing packets are handed only to taps of this protocol (dev_queue_xmit_nit).
 pub(crate) const ETH_P_ALL: u16 = 0x0003;
 
+/// `struct sock_fprog` borrowing its program: the pointer stays valid as long as the value.
+#[repr(C)]
+pub(crate) struct FilterProgram<'a> {
+    fprog: libc::sock_fprog,
+    program: std::marker::PhantomData<&'a [Insn]>,
+}
+
 /// A SOCK_DGRAM packet socket: data starts at the network header.
 #[derive(Debug)]
 pub(crate) struct PacketSocket {
@@ -39,11 +46,14 @@ impl PacketSocket {
     pub(crate) fn attach_filter(&self, prog: &[Insn]) -> io::Result<()> {
         let len = u16::try_from(prog.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "BPF program too long"))?;
-        let fprog = libc::sock_fprog {
-            len,
-            // The kernel copies the program and never writes through this pointer;
-            // Insn is repr(C) with sock_filter's layout (checked at compile time in kfilter).
-            filter: prog.as_ptr() as *mut libc::sock_filter,
+        let fprog = FilterProgram {
+            fprog: libc::sock_fprog {
+                len,
+                // The kernel copies the program and never writes through this pointer;
+                // Insn is repr(C) with sock_filter's layout (checked at compile time in kfilter).
+                filter: prog.as_ptr() as *mut libc::sock_filter,
+            },
+            program: std::marker::PhantomData,
         };
         setsockopt(
             self.fd.as_fd(),
@@ -86,8 +96,35 @@ impl PacketSocket {
         setsockopt(self.fd.as_fd(), libc::SOL_PACKET, opt, &mreq)
     }
 
-    /// Joins fanout group `group` (per network namespace) with a PACKET_FANOUT_* mode.
-    /// The socket must be bound; every member must be bound alike.
+    /// Starts a new fanout group with a PACKET_FANOUT_* mode and returns its id: the kernel
+    /// picks an id no group of this network namespace uses (PACKET_FANOUT_FLAG_UNIQUEID, with
+    /// id 0), so no other process can land in it by chance. The socket must be bound.
+    pub(crate) fn create_fanout(&self, mode: u32) -> io::Result<u16> {
+        let value: u32 = (mode | libc::PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+        setsockopt(
+            self.fd.as_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_FANOUT,
+            &value,
+        )?;
+        let mut got: u32 = 0;
+        let mut len = size_of::<u32>() as libc::socklen_t;
+        // SAFETY: got and len are valid for writes of the sizes given.
+        cvt(unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_FANOUT,
+                (&mut got as *mut u32).cast(),
+                &mut len,
+            )
+        })?;
+        // packet_getsockopt: id | type << 16 | flags << 24.
+        Ok((got & 0xffff) as u16)
+    }
+
+    /// Joins fanout group `group` (made by [`PacketSocket::create_fanout`]) with the same mode.
+    /// The socket must be bound like the group's first member.
     pub(crate) fn join_fanout(&self, group: u16, mode: u32) -> io::Result<()> {
         let value: u32 = u32::from(group) | (mode << 16);
         setsockopt(
@@ -114,6 +151,29 @@ impl PacketSocket {
             )
         })?;
         Ok((err != 0).then(|| io::Error::from_raw_os_error(err)))
+    }
+
+    /// Whether interface `ifindex` is administratively up (Some(true)), down (Some(false)) or
+    /// gone (None), asked in the socket's own network namespace: SIOCGIFNAME resolves the index
+    /// there (ENODEV when no interface has it), SIOCGIFFLAGS reads IFF_UP.
+    pub(crate) fn link_state(&self, ifindex: u32) -> io::Result<Option<bool>> {
+        // SAFETY: ifreq is plain old data; all-zero is a valid value.
+        let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+        req.ifr_ifru.ifru_ifindex = ifindex as libc::c_int;
+        // SAFETY: req is a valid ifreq holding an index; the kernel writes ifr_name.
+        if let Err(err) =
+            cvt(unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::SIOCGIFNAME, &mut req) })
+        {
+            return match err.raw_os_error() {
+                Some(libc::ENODEV | libc::ENXIO) => Ok(None),
+                _ => Err(err),
+            };
+        }
+        // SAFETY: req holds the NUL-terminated name SIOCGIFNAME wrote; the kernel writes ifru_flags.
+        cvt(unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) })?;
+        // SAFETY: SIOCGIFFLAGS succeeded, so the kernel stored the flags in this union member.
+        let flags = unsafe { req.ifr_ifru.ifru_flags };
+        Ok(Some(flags as libc::c_int & libc::IFF_UP != 0))
     }
 
     /// The interface's MTU (SIOCGIFMTU), asked in the socket's own network namespace.

@@ -10,3 +10,4 @@ mod errors;
 mod filter;
 mod lifecycle;
 mod overlapped;
+mod reliability;

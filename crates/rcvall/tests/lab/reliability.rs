@@ -1,0 +1,313 @@
+//! Link flaps, fanout groups, OFF and the loss of an interface right after traffic: the
+//! engine's edge cases, each named after what broke.
+
+use crate::common::*;
+use rcvall::{Capture, Families, FanoutMode, RcvAll, WsaCode};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+use testkit::{Netns, Pair};
+
+fn link(ns: &Netns, ifname: &str, state: &str) {
+    ns.ip(&["link", "set", ifname, state]).unwrap();
+}
+
+/// Waits (bounded) until IPv4 crosses the pair again after the link came back.
+fn wait_until_reachable(pair: &Pair) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        if testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 1).is_ok() {
+            return;
+        }
+    }
+    panic!("the link did not come back within 5 s");
+}
+
+fn marked(pair: &Pair, tag: &str, i: u8) -> Vec<u8> {
+    let payload = [tag.as_bytes(), &[i]].concat();
+    udp_datagram(pair.a.sock_v4(1), pair.b.sock_v4(9), &payload)
+}
+
+#[test]
+fn a_link_flap_does_not_end_the_socket_and_promiscuity_is_held() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let socket = capture(&pair.b.ns, IpAddr::V4(pair.b.v4), RcvAll::On);
+    let before: Vec<Vec<u8>> = (0..5)
+        .map(|i| marked(&pair, "rcvt-flap-before-", i))
+        .collect();
+    for datagram in &before {
+        send_datagram(&pair.a.ns, datagram, 1);
+    }
+    // No settle: the link goes down while the last block may still be the kernel's.
+    link(&pair.b.ns, &pair.b.ifname, "down");
+    let mut buf = [0u8; 2048];
+    socket
+        .set_read_timeout(Some(Duration::from_millis(400)))
+        .unwrap();
+    let mut got = Vec::new();
+    loop {
+        match socket.recv(&mut buf) {
+            Ok(len) => got.push(buf[..len].to_vec()),
+            Err(err) => {
+                assert_eq!(
+                    err.kind(),
+                    WsaCode::TimedOut,
+                    "a down link only waits: {err}"
+                );
+                break;
+            }
+        }
+        assert!(got.len() < 100, "bounded");
+    }
+    assert!(!socket.link_stats().is_up, "{:?}", socket.link_stats());
+    link(&pair.b.ns, &pair.b.ifname, "up");
+    wait_until_reachable(&pair);
+    assert!(
+        pair.b.ns.is_promisc(&pair.b.ifname).unwrap(),
+        "ON still holds promiscuity"
+    );
+    let after: Vec<Vec<u8>> = (0..5)
+        .map(|i| marked(&pair, "rcvt-flap-after-", i))
+        .collect();
+    for datagram in &after {
+        send_datagram(&pair.a.ns, datagram, 1);
+    }
+    got.extend(
+        collect(&socket, Duration::from_millis(300))
+            .into_iter()
+            .map(|c| c.bytes),
+    );
+    let ours: Vec<&Vec<u8>> = got
+        .iter()
+        .filter(|d| udp_carrying(d, b"rcvt-flap-"))
+        .collect();
+    let expected: Vec<&Vec<u8>> = before.iter().chain(&after).collect();
+    assert_eq!(
+        ours, expected,
+        "every datagram before and after the flap, in order"
+    );
+    let stats = socket.link_stats();
+    assert_eq!(
+        (stats.downs, stats.ups, stats.is_up),
+        (1, 1, true),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn a_link_flap_does_not_end_a_capture_and_counts_are_exact() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let builder = Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(Families::V4)
+        .direction(Some(rcvall::kfilter::DirectionFilter::In));
+    let mut capture = pair.b.ns.run(|| builder.open().unwrap());
+    let mut seen = 0usize;
+    let mut drain = |capture: &mut Capture, quiet: Duration| {
+        while let Some(batch) = capture.next_batch(Some(quiet)).unwrap() {
+            seen += batch
+                .packets()
+                .filter(|p| udp_carrying(p.data, b"rcvt-cflap-"))
+                .count();
+        }
+    };
+    for flap in 0..3u8 {
+        for i in 0..10 {
+            send_datagram(&pair.a.ns, &marked(&pair, "rcvt-cflap-", flap * 10 + i), 1);
+        }
+        link(&pair.b.ns, &pair.b.ifname, "down");
+        drain(&mut capture, Duration::from_millis(250));
+        link(&pair.b.ns, &pair.b.ifname, "up");
+        wait_until_reachable(&pair);
+    }
+    for i in 0..10 {
+        send_datagram(&pair.a.ns, &marked(&pair, "rcvt-cflap-", 30 + i), 1);
+    }
+    drain(&mut capture, Duration::from_millis(300));
+    let stats = capture.stats().unwrap();
+    assert_eq!(
+        seen, 40,
+        "every datagram before and after each of the three flaps"
+    );
+    assert_eq!(stats.delivered + stats.dropped, stats.received, "{stats:?}");
+    assert_eq!((stats.link.downs, stats.link.ups), (3, 3), "{stats:?}");
+}
+
+#[test]
+fn a_capture_of_a_link_that_is_down_waits_for_it() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    link(&pair.b.ns, &pair.b.ifname, "down");
+    let builder = Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(Families::V4);
+    let mut capture = pair.b.ns.run(|| builder.open().unwrap());
+    assert!(
+        capture
+            .next_batch(Some(Duration::from_millis(300)))
+            .unwrap()
+            .is_none(),
+        "nothing, and no error, while down"
+    );
+    assert!(!capture.stats().unwrap().link.is_up);
+    link(&pair.b.ns, &pair.b.ifname, "up");
+    wait_until_reachable(&pair);
+    send_datagram(&pair.a.ns, &marked(&pair, "rcvt-late-up-", 0), 1);
+    let mut found = false;
+    let started = Instant::now();
+    while !found && started.elapsed() < Duration::from_secs(3) {
+        if let Some(batch) = capture
+            .next_batch(Some(Duration::from_millis(300)))
+            .unwrap()
+        {
+            found |= batch
+                .packets()
+                .any(|p| udp_carrying(p.data, b"rcvt-late-up-"));
+        }
+    }
+    assert!(found, "the capture starts once the link is up");
+    assert!(capture.stats().unwrap().link.is_up);
+}
+
+#[test]
+fn interface_deleted_before_the_block_retires_still_delivers_every_packet() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    // The default ring retires partly filled blocks after 50 ms: delete the link well within.
+    let builder = Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(Families::V4)
+        .direction(Some(rcvall::kfilter::DirectionFilter::In));
+    let mut capture = pair.b.ns.run(|| builder.open().unwrap());
+    for i in 0..25 {
+        send_datagram(&pair.a.ns, &marked(&pair, "rcvt-late-block-", i), 1);
+    }
+    testkit::delete_link(&pair.b.ns, &pair.b.ifname).unwrap();
+    let started = Instant::now();
+    let mut delivered = Vec::new();
+    let err = loop {
+        match capture.next_batch(Some(Duration::from_secs(3))) {
+            Ok(Some(batch)) => delivered.extend(
+                batch
+                    .packets()
+                    .filter(|p| udp_carrying(p.data, b"rcvt-late-block-"))
+                    .map(|p| *p.data.last().unwrap()),
+            ),
+            Ok(None) => panic!("no WSAENETDOWN within 3 s"),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(err.kind(), WsaCode::NetworkDown);
+    assert_eq!(
+        delivered,
+        (0..25).collect::<Vec<u8>>(),
+        "the unretired block, whole"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn interface_deleted_while_its_link_is_down_still_ends_with_wsaenetdown() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let socket = capture(&pair.b.ns, IpAddr::V4(pair.b.v4), RcvAll::On);
+    link(&pair.b.ns, &pair.b.ifname, "down");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    assert_eq!(socket.recv(&mut buf).unwrap_err().kind(), WsaCode::TimedOut);
+    // NETDEV_UNREGISTER after NETDEV_DOWN sets no new error (the hook is already off):
+    // only the look at the link tells the interface is gone.
+    testkit::delete_link(&pair.b.ns, &pair.b.ifname).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        socket.recv(&mut buf).unwrap_err().kind(),
+        WsaCode::NetworkDown
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn fanout_groups_get_kernel_unique_ids_and_never_share_packets() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let builder = Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(Families::V4)
+        .low_latency(true);
+    let (mut one, mut two) = pair.b.ns.run(|| {
+        (
+            builder.clone().open_fanout(2, FanoutMode::Hash).unwrap(),
+            builder.open_fanout(2, FanoutMode::Hash).unwrap(),
+        )
+    });
+    let id_one = one[0].fanout_group().unwrap();
+    let id_two = two[0].fanout_group().unwrap();
+    assert_ne!(id_one, id_two, "two groups, two ids");
+    assert!(one.iter().all(|c| c.fanout_group() == Some(id_one)));
+    assert!(two.iter().all(|c| c.fanout_group() == Some(id_two)));
+    for i in 0..100 {
+        send_datagram(&pair.a.ns, &marked(&pair, "rcvt-groups-", i), 1);
+    }
+    let count = |workers: &mut Vec<Capture>| -> Vec<u8> {
+        let mut seen: Vec<u8> = Vec::new();
+        for worker in workers.iter_mut() {
+            while let Some(batch) = worker.next_batch(Some(Duration::from_millis(300))).unwrap() {
+                seen.extend(
+                    batch
+                        .packets()
+                        .filter(|p| udp_carrying(p.data, b"rcvt-groups-"))
+                        .map(|p| *p.data.last().unwrap()),
+                );
+            }
+        }
+        seen.sort_unstable();
+        seen
+    };
+    let all: Vec<u8> = (0..100).collect();
+    assert_eq!(count(&mut one), all, "group one got every packet once");
+    assert_eq!(count(&mut two), all, "group two got every packet once");
+}
+
+#[test]
+fn off_discards_the_unretired_block_and_on_again_delivers_only_what_came_after() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let socket = capture(&pair.b.ns, IpAddr::V4(pair.b.v4), RcvAll::IpLevel);
+    for round in 0..5u8 {
+        // Sent just before OFF: still in the block the kernel has not handed over.
+        send_datagram(&pair.a.ns, &marked(&pair, "rcvt-off-old-", round), 3);
+        socket.set_rcvall(RcvAll::Off).unwrap();
+        socket.set_rcvall(RcvAll::IpLevel).unwrap();
+        send_datagram(&pair.a.ns, &marked(&pair, "rcvt-off-new-", round), 2);
+        let got = collect(&socket, Duration::from_millis(200));
+        assert_eq!(
+            with_marker(&got, b"rcvt-off-old-").len(),
+            0,
+            "round {round}: nothing queued before OFF survives it"
+        );
+        assert_eq!(
+            with_marker(&got, b"rcvt-off-new-").len(),
+            2,
+            "round {round}: what came after ON arrives"
+        );
+    }
+}

@@ -184,3 +184,24 @@ pub fn send_datagram(ns: &Netns, datagram: &[u8], count: usize) {
 pub fn settle() {
     std::thread::sleep(Duration::from_millis(150));
 }
+
+/// The calling thread's kernel id (from /proc/thread-self, "PID/task/TID").
+pub fn this_thread_id() -> u32 {
+    let link = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+    link.file_name().unwrap().to_str().unwrap().parse().unwrap()
+}
+
+/// Waits until thread `tid` of this process sleeps in poll (its wchan names the poll wait),
+/// instead of sleeping a fixed time and hoping it got there. Bounded: 5 s.
+pub fn wait_until_blocked_in_poll(tid: u32) {
+    let wchan = format!("/proc/self/task/{tid}/wchan");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let now = std::fs::read_to_string(&wchan).unwrap_or_default();
+        if now.contains("poll") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    panic!("thread {tid} never blocked in poll");
+}

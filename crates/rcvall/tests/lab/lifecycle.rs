@@ -28,15 +28,18 @@ fn role() -> Option<String> {
 /// Blocks a receive in another thread, runs `interrupt`, and returns how the receive ended
 /// and how long after the interruption.
 fn interrupted_recv(socket: &Arc<Socket>, interrupt: impl FnOnce()) -> (WsaCode, Duration) {
+    let (tid_tx, tid_rx) = mpsc::channel();
     let waiter = {
         let socket = socket.clone();
         std::thread::spawn(move || {
+            tid_tx.send(this_thread_id()).unwrap();
             let mut buf = [0u8; 2048];
             let result = socket.recv(&mut buf);
             (result.expect_err("nothing was sent").kind(), Instant::now())
         })
     };
-    std::thread::sleep(Duration::from_millis(300)); // let it block in poll
+    let tid = tid_rx.recv().unwrap();
+    wait_until_blocked_in_poll(tid);
     assert!(!waiter.is_finished(), "recv must be waiting");
     let interrupted_at = Instant::now();
     interrupt();

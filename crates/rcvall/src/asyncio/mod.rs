@@ -45,6 +45,15 @@ use std::task::Poll;
 use std::time::Instant;
 use tokio::io::Interest;
 
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn shareable<T: Send + Sync>() {}
+    send::<Datagrams>();
+    send::<BatchStream>();
+    send::<AsyncCapture>();
+    shareable::<AsyncSocket>();
+};
+
 /// Why a wait ended.
 enum News<G> {
     /// The descriptor reported readiness (data or an error): look, and clear it through

@@ -5,10 +5,7 @@ use crate::error::{Error, Result};
 use crate::iface::{self, Interface};
 use crate::kfilter::{self, DirectionFilter, Insn, KernelFilter};
 use crate::meta::PacketInfo;
-use crate::ring::block::Frames;
-use crate::ring::{
-    self, BlockGuard, FrameGeometry, FrameGuard, FrameIter, FrameRing, Ring, RingGeometry,
-};
+use crate::ring::{self, AnyFrames, AnyGuard, AnyRing, FrameGeometry, RingGeometry};
 use crate::socket::RcvAll;
 use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::{ring as sys_ring, wait};
@@ -70,8 +67,6 @@ enum Target {
 /// TPACKET_V3 block retire timeout: a partly filled block reaches user space after this long
 /// (a high-resolution timer on recent kernels — 6.18 here; older ones count it in jiffies).
 const BATCH_TIMEOUT_MS: u32 = 50;
-/// Most frames of a TPACKET_V2 ring handed out as one batch.
-const MAX_FRAMES_PER_BATCH: usize = 256;
 
 /// What the ring should look like; resolved against the interface when it is opened.
 #[derive(Clone, Copy, Debug)]
@@ -80,13 +75,6 @@ struct RingSettings {
     block_size: u32,
     low_latency: bool,
     snaplen: u32,
-}
-
-/// The ring under a capture: TPACKET_V3 blocks (throughput) or TPACKET_V2 frames (latency).
-#[derive(Debug)]
-enum Engine {
-    Blocks(Ring),
-    Frames(FrameRing),
 }
 
 /// The ring a capture obtained (it may be smaller than asked when memory was short).
@@ -351,7 +339,7 @@ pub struct Stats {
 #[derive(Debug)]
 pub struct Capture {
     packet: PacketSocket,
-    engine: Engine,
+    engine: AnyRing,
     shape: RingShape,
     iface: Interface,
     mtu: u32,
@@ -390,14 +378,14 @@ impl Capture {
                     .map_err(ring_error)?;
             let (frames, got) = ring::open_frames(&packet, geometry)
                 .map_err(|err| Error::setup(&err, "setting up the receive ring"))?;
-            (Engine::Frames(frames), RingShape::Frames(got))
+            (AnyRing::Frames(frames), RingShape::Frames(got))
         } else {
             let geometry =
                 RingGeometry::new(settings.ring_bytes, settings.block_size, BATCH_TIMEOUT_MS)
                     .map_err(ring_error)?;
             let (blocks, got) = ring::open(&packet, geometry)
                 .map_err(|err| Error::setup(&err, "setting up the receive ring"))?;
-            (Engine::Blocks(blocks), RingShape::Blocks(got))
+            (AnyRing::Blocks(blocks), RingShape::Blocks(got))
         };
         packet
             .attach_filter(&kfilter::reject_all())
@@ -469,10 +457,7 @@ impl Capture {
 
     /// True when a batch is ready (the unit under the cursor is user space's).
     fn ready(&mut self) -> bool {
-        match &mut self.engine {
-            Engine::Blocks(ring) => ring.poll_block(),
-            Engine::Frames(ring) => ring.ready(),
-        }
+        self.engine.ready()
     }
 
     /// A handle that ends a [`Capture::next_batch`] wait from another thread.
@@ -557,10 +542,7 @@ impl Capture {
             let _ = self.fold_kernel_counters();
         }
         let mtu = self.mtu;
-        let held = match &mut self.engine {
-            Engine::Blocks(ring) => Held::Block(ring.block()?),
-            Engine::Frames(ring) => Held::Frames(ring.batch(MAX_FRAMES_PER_BATCH)?),
-        };
+        let held = self.engine.take()?;
         let batch = Batch { held, mtu };
         // Delivered: the packets the application can walk (a corrupt frame, which the kernel
         // never writes, would end the walk early).
@@ -615,23 +597,14 @@ impl AsFd for Capture {
 /// A batch of packets (a V3 block, or a run of V2 frames); dropping it hands them back.
 #[derive(Debug)]
 pub struct Batch<'c> {
-    held: Held<'c>,
+    held: AnyGuard<'c>,
     mtu: u32,
-}
-
-#[derive(Debug)]
-enum Held<'c> {
-    Block(BlockGuard<'c>),
-    Frames(FrameGuard<'c>),
 }
 
 impl Batch<'_> {
     /// Packets in the batch.
     pub fn len(&self) -> usize {
-        match &self.held {
-            Held::Block(guard) => guard.len() as usize,
-            Held::Frames(guard) => guard.len() as usize,
-        }
+        self.held.len()
     }
 
     /// True when the batch holds no packet.
@@ -641,12 +614,8 @@ impl Batch<'_> {
 
     /// The packets, in the order the kernel queued them.
     pub fn packets(&self) -> Packets<'_> {
-        let walk = match &self.held {
-            Held::Block(guard) => Walk::Block(guard.frames()),
-            Held::Frames(guard) => Walk::Frames(guard.frames()),
-        };
         Packets {
-            walk,
+            walk: self.held.frames(),
             mtu: self.mtu,
         }
     }
@@ -655,14 +624,8 @@ impl Batch<'_> {
 /// Iterator over a batch's packets.
 #[derive(Clone, Debug)]
 pub struct Packets<'a> {
-    walk: Walk<'a>,
+    walk: AnyFrames<'a>,
     mtu: u32,
-}
-
-#[derive(Clone, Debug)]
-enum Walk<'a> {
-    Block(Frames<'a>),
-    Frames(FrameIter<'a>),
 }
 
 impl<'a> Iterator for Packets<'a> {
@@ -670,10 +633,7 @@ impl<'a> Iterator for Packets<'a> {
 
     fn next(&mut self) -> Option<Packet<'a>> {
         // A corrupt frame ends the walk (the kernel never writes one).
-        let frame = match &mut self.walk {
-            Walk::Block(frames) => frames.next()?.ok()?,
-            Walk::Frames(frames) => frames.next()?.ok()?,
-        };
+        let frame = self.walk.next()?.ok()?;
         Some(Packet {
             data: frame.data,
             info: PacketInfo::from_frame(&frame, self.mtu),

@@ -1,7 +1,10 @@
 //! The TPACKET_V3 ring engine: geometry, block ownership, and frame-by-frame reading.
 
 pub mod block;
+mod dispatch;
 pub mod frame;
+
+pub(crate) use dispatch::{AnyFrames, AnyGuard, AnyRing};
 
 use crate::sys::packet::PacketSocket;
 use crate::sys::ring::RingMap;

@@ -3,6 +3,7 @@
 use rcvall::{Family, PacketInfo, RcvAll, Socket, WsaCode};
 use socket2::{Domain, Protocol, Type};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use testkit::Netns;
 
@@ -204,4 +205,20 @@ pub fn wait_until_blocked_in_poll(tid: u32) {
         std::thread::sleep(Duration::from_millis(1));
     }
     panic!("thread {tid} never blocked in poll");
+}
+
+/// Child processes are this test binary re-run on one test with RCVT_CHILD naming the role.
+pub const CHILD_ROLE: &str = "RCVT_CHILD";
+
+/// The command that re-runs this test binary on one test in `role` (run it through a wrapper
+/// such as `ip netns exec` or `setpriv` by taking its program and arguments).
+pub fn child(test_name: &str, role: &str) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ROLE, role);
+    cmd
+}
+
+pub fn role() -> Option<String> {
+    std::env::var(CHILD_ROLE).ok()
 }

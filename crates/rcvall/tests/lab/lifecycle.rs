@@ -5,25 +5,10 @@ use rcvall::{Direction, Family, RcvAll, Socket, WsaCode};
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};
 use std::process::{Command, Stdio};
+
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use testkit::Pair;
-
-/// Child processes are this test binary re-run on one test with RCVT_CHILD naming the role.
-const CHILD_ROLE: &str = "RCVT_CHILD";
-
-/// The command that re-runs this test binary on one test in `role` (run it through a wrapper
-/// such as `ip netns exec` or `setpriv` by taking its program and arguments).
-fn child(test_name: &str, role: &str) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", test_name, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ROLE, role);
-    cmd
-}
-
-fn role() -> Option<String> {
-    std::env::var(CHILD_ROLE).ok()
-}
 
 /// Blocks a receive in another thread, runs `interrupt`, and returns how the receive ended
 /// and how long after the interruption.

@@ -4,6 +4,7 @@
 use crate::common::*;
 use rcvall::{Capture, Families, FanoutMode, RcvAll, WsaCode};
 use std::net::IpAddr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 use testkit::{Netns, Pair};
 
@@ -310,4 +311,236 @@ fn off_discards_the_unretired_block_and_on_again_delivers_only_what_came_after()
             "round {round}: what came after ON arrives"
         );
     }
+}
+
+#[test]
+fn mtu_change_rename_and_address_churn_do_not_end_a_capture() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let socket = capture(&pair.b.ns, IpAddr::V4(pair.b.v4), RcvAll::IpLevel);
+    let builder = Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(Families::V4)
+        .direction(Some(rcvall::kfilter::DirectionFilter::In));
+    let mut capture = pair.b.ns.run(|| builder.open().unwrap());
+    let addr = format!("{}/24", pair.b.v4);
+    let faults: [(&str, &[&[&str]]); 3] = [
+        ("mtu", &[&["link", "set", "rcvt0", "mtu", "1400"]]),
+        (
+            "rename",
+            &[
+                &["link", "set", "rcvt0", "down"],
+                &["link", "set", "rcvt0", "name", "rcvtren"],
+                &["link", "set", "rcvtren", "up"],
+            ],
+        ),
+        (
+            "address",
+            &[
+                &["addr", "del", &addr, "dev", "rcvtren"],
+                &["addr", "add", &addr, "dev", "rcvtren"],
+            ],
+        ),
+    ];
+    for (round, (fault, commands)) in faults.iter().enumerate() {
+        for command in *commands {
+            pair.b.ns.ip(command).unwrap();
+        }
+        wait_until_reachable(&pair);
+        for i in 0..5 {
+            send_datagram(
+                &pair.a.ns,
+                &marked(&pair, "rcvt-churn-", round as u8 * 10 + i),
+                1,
+            );
+        }
+        let via_socket = collect(&socket, Duration::from_millis(300));
+        assert_eq!(
+            with_marker(&via_socket, b"rcvt-churn-").len(),
+            5,
+            "{fault}: the socket goes on"
+        );
+        let mut via_capture = 0;
+        while let Some(batch) = capture
+            .next_batch(Some(Duration::from_millis(200)))
+            .unwrap()
+        {
+            via_capture += batch
+                .packets()
+                .filter(|p| udp_carrying(p.data, b"rcvt-churn-"))
+                .count();
+        }
+        assert_eq!(via_capture, 5, "{fault}: the capture goes on");
+    }
+}
+
+#[test]
+fn two_processes_with_fanout_workers_on_one_interface_each_get_every_packet() {
+    const TEST: &str =
+        "reliability::two_processes_with_fanout_workers_on_one_interface_each_get_every_packet";
+    if role().as_deref() == Some("fanout") {
+        println!(); // end the harness's "test … " line: what follows is read line by line
+        let ifname = std::env::var("RCVT_IF").unwrap();
+        let mut workers = Capture::builder()
+            .interface_name(&ifname)
+            .families(Families::V4)
+            .low_latency(true)
+            .open_fanout(2, FanoutMode::Hash)
+            .unwrap();
+        println!("READY {}", workers[0].fanout_group().unwrap());
+        let mut seen = 0;
+        let started = Instant::now();
+        // Bounded: 100 packets or 10 s.
+        while seen < 100 && started.elapsed() < Duration::from_secs(10) {
+            for worker in workers.iter_mut() {
+                if let Some(batch) = worker.next_batch(Some(Duration::from_millis(50))).unwrap() {
+                    seen += batch
+                        .packets()
+                        .filter(|p| udp_carrying(p.data, b"rcvt-2proc-"))
+                        .count();
+                }
+            }
+        }
+        println!("SEEN {seen}");
+        std::process::exit(0);
+    }
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let test = child(TEST, "fanout");
+    let mut other = Command::new("ip")
+        .args(["netns", "exec", pair.b.ns.name()])
+        .arg(test.get_program())
+        .args(test.get_args())
+        .env(CHILD_ROLE, "fanout")
+        .env("RCVT_IF", &pair.b.ifname)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(other.stdout.take().unwrap()));
+    let their_group: u16 = lines
+        .by_ref()
+        .find_map(|l| l.ok()?.strip_prefix("READY ").map(|g| g.parse().unwrap()))
+        .expect("the other process started its group");
+    let builder = Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(Families::V4)
+        .low_latency(true);
+    let mut ours = pair
+        .b
+        .ns
+        .run(|| builder.open_fanout(2, FanoutMode::Hash).unwrap());
+    assert_ne!(
+        ours[0].fanout_group(),
+        Some(their_group),
+        "the kernel gave each its own"
+    );
+    for i in 0..100 {
+        send_datagram(&pair.a.ns, &marked(&pair, "rcvt-2proc-", i), 1);
+    }
+    let mut seen = 0;
+    for worker in ours.iter_mut() {
+        while let Some(batch) = worker.next_batch(Some(Duration::from_millis(300))).unwrap() {
+            seen += batch
+                .packets()
+                .filter(|p| udp_carrying(p.data, b"rcvt-2proc-"))
+                .count();
+        }
+    }
+    let theirs: usize = lines
+        .find_map(|l| l.ok()?.strip_prefix("SEEN ").map(|n| n.parse().unwrap()))
+        .expect("the other process reported");
+    let _ = other.wait();
+    assert_eq!((seen, theirs), (100, 100), "each process got every packet");
+}
+
+#[test]
+fn a_stopped_reader_during_a_flood_keeps_the_counts_exact() {
+    const TEST: &str = "reliability::a_stopped_reader_during_a_flood_keeps_the_counts_exact";
+    if role().as_deref() == Some("reader") {
+        println!(); // end the harness's "test … " line: what follows is read line by line
+        let ifname = std::env::var("RCVT_IF").unwrap();
+        let mut capture = Capture::builder()
+            .interface_name(&ifname)
+            .families(Families::V4)
+            .direction(Some(rcvall::kfilter::DirectionFilter::In))
+            .ring_size(1 << 20)
+            .block_size(64 << 10)
+            .open()
+            .unwrap();
+        println!("READY");
+        let mut captured = 0u64;
+        let mut quiet_since = Instant::now();
+        let started = Instant::now();
+        // Until 1.5 s without a packet after the flood (bounded: 60 s).
+        while quiet_since.elapsed() < Duration::from_millis(1500)
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            if let Some(batch) = capture
+                .next_batch(Some(Duration::from_millis(100)))
+                .unwrap()
+            {
+                captured += batch.packets().count() as u64;
+                quiet_since = Instant::now();
+            }
+        }
+        let stats = capture.stats().unwrap();
+        println!(
+            "RESULT {captured} {} {} {}",
+            stats.received, stats.dropped, stats.delivered
+        );
+        std::process::exit(0);
+    }
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let test = child(TEST, "reader");
+    let mut reader = Command::new("ip")
+        .args(["netns", "exec", pair.b.ns.name()])
+        .arg(test.get_program())
+        .args(test.get_args())
+        .env(CHILD_ROLE, "reader")
+        .env("RCVT_IF", &pair.b.ifname)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(reader.stdout.take().unwrap()));
+    assert!(lines.by_ref().any(|l| l.is_ok_and(|l| l == "READY")));
+    // `ip netns exec` execs the test binary, so the child's pid is the reader's.
+    let pid = reader.id().to_string();
+    let flood = testkit::flood_udp(
+        &pair.a.ns,
+        pair.b.sock_v4(9),
+        200_000,
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    while !flood.is_finished() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = flood.stop();
+    let result = lines
+        .find_map(|l| l.ok()?.strip_prefix("RESULT ").map(str::to_owned))
+        .expect("the reader reported");
+    let _ = reader.wait();
+    let n: Vec<u64> = result.split(' ').map(|v| v.parse().unwrap()).collect();
+    let (captured, received, dropped, delivered) = (n[0], n[1], n[2], n[3]);
+    eprintln!(
+        "SIGSTOP 2 s: sent {sent}, captured {captured}, received {received}, dropped {dropped}"
+    );
+    assert_eq!(captured, delivered);
+    assert!(
+        dropped > 0,
+        "a 1 MiB ring overflows while the reader is stopped"
+    );
+    assert_eq!(
+        captured + dropped,
+        received,
+        "captured + dropped == received"
+    );
+    assert_eq!(received, sent, "the kernel saw every datagram");
 }

@@ -33,6 +33,7 @@
 mod cmd;
 mod frame;
 pub mod netns;
+pub mod packet;
 mod process;
 pub mod topo;
 pub mod traffic;

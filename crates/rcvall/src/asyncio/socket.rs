@@ -251,17 +251,18 @@ impl Stream for Datagrams {
                 Ok(Polled::Datagram((data, info))) => {
                     return Poll::Ready(Some(Ok(Datagram { data, info })))
                 }
-                Ok(Polled::Empty { .. }) => {
-                    let socket = this.socket.clone();
-                    this.waiting = Some(Box::pin(async move { socket.recv_datagram().await }));
-                }
+                Ok(Polled::Empty { .. }) => {}
                 Err(err) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(err)));
                 }
             }
         }
-        let waiting = this.waiting.as_mut().expect("set above");
+        let socket = &this.socket;
+        let waiting = this.waiting.get_or_insert_with(|| {
+            let socket = socket.clone();
+            Box::pin(async move { socket.recv_datagram().await })
+        });
         match waiting.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(result) => {

@@ -6,26 +6,21 @@
 //! (defaults: both, 32 MiB, batch = 50 ms block retire timeout; low = low_latency(true)).
 //! One current-thread runtime: the capture and the signal handling share one thread.
 
+#[path = "shared/count_args.rs"]
+mod count_args;
+
+use count_args::CountArgs;
 use rcvall::{AsyncCapture, Capture, Families};
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let usage = "usage: async_count <interface> [v4|v6|both] [ring-MiB] [batch|low]";
-    let mut args = std::env::args().skip(1);
-    let name = args.next().ok_or(usage)?;
-    let families = match args.next().as_deref() {
-        None | Some("both") => Families::Both,
-        Some("v4") => Families::V4,
-        Some("v6") => Families::V6,
-        Some(other) => return Err(format!("unknown family {other}; {usage}").into()),
-    };
-    let ring_mib: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(32);
-    let low_latency = match args.next().as_deref() {
-        None | Some("batch") => false,
-        Some("low") => true,
-        Some(other) => return Err(format!("unknown latency mode {other}; {usage}").into()),
-    };
+    let CountArgs {
+        interface: name,
+        families,
+        ring_mib,
+        low_latency,
+    } = CountArgs::from_env("async_count")?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

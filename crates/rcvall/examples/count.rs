@@ -5,27 +5,22 @@
 //! Usage (as root): `count <interface> [v4|v6|both] [ring-MiB] [batch|low]`
 //! (defaults: both, 32 MiB, batch = 50 ms block retire timeout; low = low_latency(true)).
 
-use rcvall::{Capture, Families};
+#[path = "shared/count_args.rs"]
+mod count_args;
+
+use count_args::CountArgs;
+use rcvall::Capture;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let usage = "usage: count <interface> [v4|v6|both] [ring-MiB] [batch|low]";
-    let mut args = std::env::args().skip(1);
-    let name = args.next().ok_or(usage)?;
-    let families = match args.next().as_deref() {
-        None | Some("both") => Families::Both,
-        Some("v4") => Families::V4,
-        Some("v6") => Families::V6,
-        Some(other) => return Err(format!("unknown family {other}; {usage}").into()),
-    };
-    let ring_mib: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(32);
-    let low_latency = match args.next().as_deref() {
-        None | Some("batch") => false,
-        Some("low") => true,
-        Some(other) => return Err(format!("unknown latency mode {other}; {usage}").into()),
-    };
+    let CountArgs {
+        interface: name,
+        families,
+        ring_mib,
+        low_latency,
+    } = CountArgs::from_env("count")?;
 
     // Install the handlers before the capture exists: a SIGINT that arrives during setup
     // still ends the program through the normal path.

@@ -94,51 +94,16 @@ pub(crate) enum Wake {
     TimedOut,
 }
 
-/// Waits until `fd` is readable, `abort` is signalled, or `timeout` expires.
+/// Waits until `fd` is readable, `abort` is signalled, or `timeout` expires. An abort wins
+/// when both are ready.
 pub(crate) fn wait_readable(
     fd: BorrowedFd<'_>,
     abort: &EventFd,
     timeout: Option<Duration>,
 ) -> io::Result<Wake> {
-    let deadline = timeout.map(|t| Instant::now() + t);
-    loop {
-        let mut fds = [
-            libc::pollfd {
-                fd: fd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: abort.0.as_fd().as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        let ms = match deadline {
-            None => -1,
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                // Round up so a short timeout never becomes a busy loop of zero-ms polls.
-                left.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int
-            }
-        };
-        // SAFETY: fds is a live array of two pollfd and its length is passed with it.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-        if n < 0 {
-            let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(err);
-        }
-        if fds[1].revents != 0 {
-            return Ok(Wake::Aborted);
-        }
-        if fds[0].revents != 0 {
-            return Ok(Wake::Ready);
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(Wake::TimedOut);
-        }
-    }
+    Ok(match wait_any(&[abort.as_fd(), fd], timeout)? {
+        Some(0) => Wake::Aborted,
+        Some(_) => Wake::Ready,
+        None => Wake::TimedOut,
+    })
 }

@@ -141,3 +141,34 @@ pub fn child(test_name: &str, role: &str) -> Command {
 pub fn role() -> Option<String> {
     std::env::var(CHILD_ROLE).ok()
 }
+
+/// Runs this test binary on `test` in `role` inside `ns`, with `env`, and returns the child
+/// and the lines of its standard output (the child prints an empty line first, ending the
+/// harness's own "test … " line).
+pub fn spawn_child_in(
+    ns: &Netns,
+    test: &str,
+    role: &str,
+    env: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    let cmd = child(test, role);
+    let mut spawned = Command::new("ip");
+    spawned
+        .args(["netns", "exec", ns.name()])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env(CHILD_ROLE, role)
+        .stdout(std::process::Stdio::piped());
+    for (key, value) in env {
+        spawned.env(key, value);
+    }
+    let mut running = spawned.spawn().expect("ip netns exec");
+    let stdout = running.stdout.take().expect("piped");
+    (
+        running,
+        std::io::BufRead::lines(std::io::BufReader::new(stdout)),
+    )
+}

@@ -175,48 +175,6 @@ fn a_capture_of_a_link_that_is_down_waits_for_it() {
 }
 
 #[test]
-fn interface_deleted_before_the_block_retires_still_delivers_every_packet() {
-    testkit::require_root();
-    let pair = Pair::new().unwrap();
-    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    // The default ring retires partly filled blocks after 50 ms: delete the link well within.
-    let builder = Capture::builder()
-        .interface_name(&pair.b.ifname)
-        .families(Families::V4)
-        .direction(Some(rcvall::kfilter::DirectionFilter::In));
-    let mut capture = pair.b.ns.run(|| builder.open().unwrap());
-    for i in 0..25 {
-        send_datagram(&pair.a.ns, &marked(&pair, "rcvt-late-block-", i), 1);
-    }
-    testkit::delete_link(&pair.b.ns, &pair.b.ifname).unwrap();
-    let started = Instant::now();
-    let mut delivered = Vec::new();
-    let err = loop {
-        match capture.next_batch(Some(Duration::from_secs(3))) {
-            Ok(Some(batch)) => delivered.extend(
-                batch
-                    .packets()
-                    .filter(|p| udp_carrying(p.data, b"rcvt-late-block-"))
-                    .map(|p| *p.data.last().unwrap()),
-            ),
-            Ok(None) => panic!("no WSAENETDOWN within 3 s"),
-            Err(err) => break err,
-        }
-    };
-    assert_eq!(err.kind(), WsaCode::NetworkDown);
-    assert_eq!(
-        delivered,
-        (0..25).collect::<Vec<u8>>(),
-        "the unretired block, whole"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
-}
-
-#[test]
 fn interface_deleted_while_its_link_is_down_still_ends_with_wsaenetdown() {
     testkit::require_root();
     let pair = Pair::new().unwrap();
@@ -407,17 +365,8 @@ fn two_processes_with_fanout_workers_on_one_interface_each_get_every_packet() {
     }
     testkit::require_root();
     let pair = Pair::new().unwrap();
-    let test = child(TEST, "fanout");
-    let mut other = Command::new("ip")
-        .args(["netns", "exec", pair.b.ns.name()])
-        .arg(test.get_program())
-        .args(test.get_args())
-        .env(CHILD_ROLE, "fanout")
-        .env("RCVT_IF", &pair.b.ifname)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(other.stdout.take().unwrap()));
+    let (mut other, mut lines) =
+        spawn_child_in(&pair.b.ns, TEST, "fanout", &[("RCVT_IF", &pair.b.ifname)]);
     let their_group: u16 = lines
         .by_ref()
         .find_map(|l| l.ok()?.strip_prefix("READY ").map(|g| g.parse().unwrap()))
@@ -494,17 +443,8 @@ fn a_stopped_reader_during_a_flood_keeps_the_counts_exact() {
     testkit::require_root();
     let pair = Pair::new().unwrap();
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let test = child(TEST, "reader");
-    let mut reader = Command::new("ip")
-        .args(["netns", "exec", pair.b.ns.name()])
-        .arg(test.get_program())
-        .args(test.get_args())
-        .env(CHILD_ROLE, "reader")
-        .env("RCVT_IF", &pair.b.ifname)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(reader.stdout.take().unwrap()));
+    let (mut reader, mut lines) =
+        spawn_child_in(&pair.b.ns, TEST, "reader", &[("RCVT_IF", &pair.b.ifname)]);
     assert!(lines.by_ref().any(|l| l.is_ok_and(|l| l == "READY")));
     // `ip netns exec` execs the test binary, so the child's pid is the reader's.
     let pid = reader.id().to_string();

@@ -22,8 +22,65 @@ pub struct Background {
     desc: String,
     pid: u32,
     child: SharedChild,
-    stdout: Receiver<Vec<u8>>,
+    stdout: Stream,
     stderr: Receiver<Vec<u8>>,
+}
+
+/// The bytes read so far, and whether the pipe has closed.
+type Received = Mutex<(Vec<u8>, bool)>;
+
+/// Standard output as it arrives.
+#[derive(Clone, Default)]
+struct Stream {
+    state: Arc<(Received, std::sync::Condvar)>,
+}
+
+impl Stream {
+    fn start<R: std::io::Read + Send + 'static>(pipe: Option<R>) -> Stream {
+        let stream = Stream::default();
+        let Some(mut pipe) = pipe else {
+            lock(&stream.state.0).1 = true;
+            return stream;
+        };
+        let shared = stream.clone();
+        thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = pipe.read(&mut chunk).unwrap_or(0);
+                let (buffer, cond) = &*shared.state;
+                let mut state = lock(buffer);
+                if n == 0 {
+                    state.1 = true;
+                    cond.notify_all();
+                    return;
+                }
+                state.0.extend_from_slice(&chunk[..n]);
+                cond.notify_all();
+            }
+        });
+        stream
+    }
+
+    /// Waits until `pred` holds for the bytes so far, the pipe closes, or `timeout` passes;
+    /// returns the bytes then and whether `pred` held.
+    fn wait_until(&self, timeout: Duration, pred: impl Fn(&[u8]) -> bool) -> (Vec<u8>, bool) {
+        let deadline = Instant::now() + timeout;
+        let (buffer, cond) = &*self.state;
+        let mut state = lock(buffer);
+        loop {
+            if pred(&state.0) {
+                return (state.0.clone(), true);
+            }
+            let now = Instant::now();
+            if state.1 || now >= deadline {
+                return (state.0.clone(), false);
+            }
+            state = cond
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
 }
 
 impl Background {
@@ -36,7 +93,7 @@ impl Background {
         let mut child = c
             .spawn()
             .map_err(|e| io::Error::new(e.kind(), format!("`{desc}`: cannot start: {e}")))?;
-        let stdout = cmd::drain_pipe(child.stdout.take());
+        let stdout = Stream::start(child.stdout.take());
         let stderr = cmd::drain_pipe(child.stderr.take());
         Ok(Background {
             desc,
@@ -55,6 +112,17 @@ impl Background {
     /// The process id (of the command itself: `ip netns exec` execs it in place).
     pub fn pid(&self) -> u32 {
         self.pid
+    }
+
+    /// Waits until the process has printed `needle` on standard output (true), or exited or
+    /// `timeout` passed without it (false): a test waits on the event, not on a sleep.
+    pub fn wait_for_output(&self, needle: &str, timeout: Duration) -> bool {
+        let needle = needle.as_bytes();
+        self.stdout
+            .wait_until(timeout, |out| {
+                out.windows(needle.len()).any(|w| w == needle)
+            })
+            .1
     }
 
     /// Whether the process is still running.
@@ -104,7 +172,7 @@ impl Background {
         let grace = Duration::from_secs(1);
         Output {
             status,
-            stdout: self.stdout.recv_timeout(grace).unwrap_or_default(),
+            stdout: self.stdout.wait_until(grace, |_| false).0,
             stderr: self.stderr.recv_timeout(grace).unwrap_or_default(),
         }
     }

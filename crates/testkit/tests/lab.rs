@@ -288,7 +288,7 @@ fn spawned_processes_end_with_their_namespace() {
     let bg = ns
         .spawn(&["sh", "-c", "echo ready; exec sleep 30"])
         .unwrap();
-    thread::sleep(Duration::from_millis(200));
+    assert!(bg.wait_for_output("ready", Duration::from_secs(5)));
     let out = bg.stop().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ready");
 }

@@ -12,6 +12,7 @@ use crate::sys::wait;
 use crate::waiting::{lock, AbortHandle, AbortSlot, DownWatch};
 use crate::wsa::{self, WsaCode};
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -149,6 +150,7 @@ pub struct Socket {
     abort: Arc<AbortSlot>,
     closed: AtomicBool,
     nonblocking: AtomicBool,
+    interruptible: AtomicBool,
     read_timeout: Mutex<Option<Duration>>,
 }
 
@@ -221,6 +223,7 @@ impl Socket {
             ),
             closed: AtomicBool::new(false),
             nonblocking: AtomicBool::new(false),
+            interruptible: AtomicBool::new(false),
             read_timeout: Mutex::new(None),
         })
     }
@@ -354,6 +357,13 @@ impl Socket {
         Ok(())
     }
 
+    /// Makes a blocking receive end with WSAEINTR when a signal handler runs while it waits
+    /// (off: the wait goes on). For callers with their own signal handling, such as a Python
+    /// binding that must raise KeyboardInterrupt and then retry.
+    pub fn set_interruptible(&self, interruptible: bool) {
+        self.interruptible.store(interruptible, Ordering::Relaxed);
+    }
+
     /// A handle that aborts blocked receives from another thread.
     pub fn abort_handle(&self) -> AbortHandle {
         AbortHandle::new(self.abort.clone())
@@ -381,6 +391,27 @@ impl Socket {
 
     /// Like [`Socket::recv`], with the datagram's metadata.
     pub fn recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
+        self.wait_and_read(|socket, mtu| socket.read_one(buf, mtu))
+    }
+
+    /// Waits for the next datagram as [`Socket::recv`] does (timeout, nonblocking, abort),
+    /// then hands it and the datagrams already queued behind it, at most `max`, to `each` in
+    /// order, whole; returns how many. Never waits for a second datagram.
+    pub fn recv_batch(&self, max: usize, mut each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+        if max == 0 {
+            return Err(invalid(
+                "a batch of at most 0 datagrams: ask for at least one",
+            ));
+        }
+        self.wait_and_read(|socket, mtu| socket.read_many(max, mtu, &mut each))
+    }
+
+    /// The waiting loop shared by the receives: `attempt` reads whatever is ready (None when
+    /// nothing is), and the loop waits between attempts.
+    fn wait_and_read<T>(
+        &self,
+        mut attempt: impl FnMut(&Socket, u32) -> Option<Result<T>>,
+    ) -> Result<T> {
         // Take the abort snapshot before the closed check: a close racing with this call then
         // either is seen here or signals the very eventfd this call waits on.
         let abort = self.abort.snapshot();
@@ -397,7 +428,7 @@ impl Socket {
         let timeout = *lock(&self.read_timeout);
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if let Some(result) = self.read_one(buf, mtu) {
+            if let Some(result) = attempt(self, mtu) {
                 return result;
             }
             let down = lock(&self.state).down;
@@ -415,7 +446,8 @@ impl Socket {
                     "no datagram is queued (nonblocking socket): try again later",
                 ));
             }
-            match down.wait(&self.packet, &abort, deadline)? {
+            let interruptible = self.interruptible.load(Ordering::Relaxed);
+            match down.wait_or_signal(&self.packet, &abort, deadline, interruptible)? {
                 wait::Wake::Ready => self.note_socket_error(),
                 wait::Wake::Aborted => {
                     return Err(Error::new(
@@ -461,6 +493,35 @@ impl Socket {
                 Ok(None) | Err(_) => continue,
             }
         }
+    }
+
+    /// Hands up to `max` ready datagrams to `each`; None when nothing is ready.
+    fn read_many(
+        &self,
+        max: usize,
+        mtu: u32,
+        each: &mut impl FnMut(&[u8], PacketInfo),
+    ) -> Option<Result<usize>> {
+        let mut reader = lock(&self.reader);
+        let discard_before = reader.discard_before_ns;
+        let mut count = 0;
+        // Bounded: each pass consumes a frame or a corrupt block, and stops at `max`.
+        while count < max {
+            let delivered = reader.ring.next_frame(|frame| {
+                if frame.timestamp_ns < discard_before {
+                    return false;
+                }
+                each(frame.data, PacketInfo::from_frame(frame, mtu));
+                true
+            });
+            match delivered {
+                None => break,
+                Some(Ok(true)) => count += 1,
+                // Discarded by OFF, or a block the kernel would never write: skip.
+                Some(Ok(false)) | Some(Err(_)) => continue,
+            }
+        }
+        (count > 0).then_some(Ok(count))
     }
 
     /// Reads the socket's pending error after a wake-up (an OFF socket ignores it).
@@ -551,6 +612,25 @@ impl Socket {
         state.mode = RcvAll::Off;
         state.down = DownWatch::default();
         Ok(())
+    }
+}
+
+/// The packet socket under the ring, for readiness (select, poll, epoll, an async reactor).
+/// It polls readable exactly when a receive would find a datagram without waiting: a
+/// TPACKET_V3 socket reports POLLIN while the ring's last retired block is not the kernel's
+/// (`packet_poll` → `__prb_previous_block`), blocks are read in ring order, and each is handed
+/// back as soon as its last datagram is read. Two wake-ups find nothing: POLLERR after the
+/// interface went down (the receive then reports WSAENETDOWN), and, once after RCVALL_OFF,
+/// the block that was open then (its datagrams are discarded). Never read from it directly.
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.packet.as_fd()
+    }
+}
+
+impl AsRawFd for Socket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.packet.as_fd().as_raw_fd()
     }
 }
 

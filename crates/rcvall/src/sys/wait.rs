@@ -37,11 +37,15 @@ pub(crate) enum Wake {
     TimedOut,
 }
 
-/// Waits until `fd` is readable, `abort` is signalled, or `timeout` expires.
+/// Waits until `fd` is readable, `abort` is signalled, or `timeout` expires. A signal handler
+/// that runs meanwhile makes poll fail with EINTR (poll is never restarted, SA_RESTART or
+/// not): the wait goes on, unless `interruptible`, when the EINTR is returned, so that a
+/// caller with its own signal handling (a language runtime) can run it.
 pub(crate) fn wait_readable(
     fd: BorrowedFd<'_>,
     abort: &EventFd,
     timeout: Option<Duration>,
+    interruptible: bool,
 ) -> io::Result<Wake> {
     let deadline = timeout.map(|t| Instant::now() + t);
     loop {
@@ -69,7 +73,7 @@ pub(crate) fn wait_readable(
         let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
         if n < 0 {
             let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::Interrupted {
+            if err.kind() == io::ErrorKind::Interrupted && !interruptible {
                 continue;
             }
             return Err(err);

@@ -319,13 +319,34 @@ impl LinkWatch {
         abort: &EventFd,
         deadline: Option<Instant>,
     ) -> Result<Wake> {
+        self.wait_or_signal(packet, abort, deadline, false)
+    }
+
+    /// [`LinkWatch::wait`] that, when `interruptible`, also ends with WSAEINTR as soon as a
+    /// signal handler has run.
+    pub(crate) fn wait_or_signal(
+        &self,
+        packet: &PacketSocket,
+        abort: &EventFd,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<Wake> {
         let now = Instant::now();
         let left = [deadline, self.deadline()]
             .into_iter()
             .flatten()
             .min()
             .map(|until| until.saturating_duration_since(now));
-        wait_readable(packet.as_fd(), abort, left)
-            .map_err(|err| Error::os(WsaCode::NetworkDown, &err, "waiting failed"))
+        wait_readable(packet.as_fd(), abort, left, interruptible).map_err(|err| {
+            if err.kind() == io::ErrorKind::Interrupted {
+                Error::os(
+                    WsaCode::Interrupted,
+                    &err,
+                    "the wait was interrupted by a signal; nothing was received",
+                )
+            } else {
+                Error::os(WsaCode::NetworkDown, &err, "waiting failed")
+            }
+        })
     }
 }

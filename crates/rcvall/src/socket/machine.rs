@@ -63,6 +63,8 @@ pub(crate) struct SocketCore {
     abort: Arc<AbortSlot>,
     closed: AtomicBool,
     nonblocking: AtomicBool,
+    /// A signal handler running during a wait ends it with WSAEINTR (for language runtimes).
+    interruptible: AtomicBool,
     read_timeout: Mutex<Option<Duration>>,
     /// Pending overlapped receives, made on the first one.
     overlapped: OnceLock<RecvQueue>,
@@ -136,6 +138,7 @@ impl SocketCore {
             ),
             closed: AtomicBool::new(false),
             nonblocking: AtomicBool::new(false),
+            interruptible: AtomicBool::new(false),
             read_timeout: Mutex::new(None),
             overlapped: OnceLock::new(),
         })
@@ -295,6 +298,27 @@ impl SocketCore {
 
     /// The blocking receive of [`Socket::recv_with_info`](super::Socket::recv_with_info).
     pub fn recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
+        self.wait_and_look(|core| core.poll_ring(buf))?
+    }
+
+    /// The blocking batch receive of [`Socket::recv_batch`](super::Socket::recv_batch).
+    pub fn recv_batch(&self, max: usize, mut each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+        if max == 0 {
+            return Err(invalid(
+                "a batch of at most 0 datagrams: ask for at least one",
+            ));
+        }
+        self.wait_and_look(|core| core.poll_many(max, &mut each))
+    }
+
+    /// Makes a blocking receive end with WSAEINTR when a signal handler runs while it waits.
+    pub fn set_interruptible(&self, interruptible: bool) {
+        self.interruptible.store(interruptible, Ordering::Relaxed);
+    }
+
+    /// Looks at the ring with `look`, waiting between looks (read timeout, nonblocking mode,
+    /// aborts, signals when interruptible) until a look finds something.
+    fn wait_and_look<T>(&self, mut look: impl FnMut(&Self) -> Result<Polled<T>>) -> Result<T> {
         // Take the abort snapshot before the closed check: a close racing with this call then
         // either is seen here or signals the very eventfd this call waits on.
         let abort = self.abort.snapshot();
@@ -305,8 +329,8 @@ impl SocketCore {
         let timeout = *lock(&self.read_timeout);
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let down = match self.poll_ring(buf)? {
-                Polled::Datagram(result) => return result,
+            let down = match look(self)? {
+                Polled::Datagram(value) => return Ok(value),
                 Polled::Empty { .. } if nonblocking => {
                     return Err(Error::new(
                         WsaCode::WouldBlock,
@@ -315,7 +339,8 @@ impl SocketCore {
                 }
                 Polled::Empty { .. } => lock(&self.state).down,
             };
-            match down.wait(&self.packet, &abort, deadline)? {
+            let interruptible = self.interruptible.load(Ordering::Relaxed);
+            match down.wait_or_signal(&self.packet, &abort, deadline, interruptible)? {
                 wait::Wake::Ready => self.note_socket_error(),
                 wait::Wake::Aborted => return Err(aborted()),
                 wait::Wake::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => {
@@ -327,9 +352,35 @@ impl SocketCore {
                         ),
                     ))
                 }
-                wait::Wake::TimedOut => {} // the ENETDOWN grace ended: reported by poll_ring
+                // A look at the link is due, or the grace after a loss ended: look again.
+                wait::Wake::TimedOut => {}
             }
         }
+    }
+
+    /// One look: up to `max` ready datagrams handed to `each`, in order, whole.
+    fn poll_many(
+        &self,
+        max: usize,
+        each: &mut impl FnMut(&[u8], PacketInfo),
+    ) -> Result<Polled<usize>> {
+        let first = self.poll_datagram(|data, info| each(data, info))?;
+        let Polled::Datagram(()) = first else {
+            return Ok(match first {
+                Polled::Empty { down_deadline } => Polled::Empty { down_deadline },
+                Polled::Datagram(()) => Polled::Datagram(1),
+            });
+        };
+        let mtu = lock(&self.state).mtu;
+        let mut count = 1;
+        // Only what is queued already: never waits for a second datagram.
+        while count < max {
+            if self.read_one(mtu, |data, info| each(data, info)).is_none() {
+                break;
+            }
+            count += 1;
+        }
+        Ok(Polled::Datagram(count))
     }
 
     /// One look at the ring, never waiting: the next datagram copied into `buf` (WSAEMSGSIZE

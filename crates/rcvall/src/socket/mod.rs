@@ -206,6 +206,20 @@ impl Socket {
         self.core.recv_with_info(buf)
     }
 
+    /// Waits for the next datagram as [`Socket::recv`] does (timeout, nonblocking, abort),
+    /// then hands it and the datagrams already queued behind it, at most `max`, to `each` in
+    /// order, whole; returns how many. Never waits for a second datagram.
+    pub fn recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+        self.core.recv_batch(max, each)
+    }
+
+    /// Makes a blocking receive end with WSAEINTR when a signal handler runs while it waits
+    /// (off: the wait goes on). For callers with their own signal handling, such as a Python
+    /// binding that must raise KeyboardInterrupt and then retry.
+    pub fn set_interruptible(&self, interruptible: bool) {
+        self.core.set_interruptible(interruptible)
+    }
+
     /// An overlapped receive (`WSARecv` with an OVERLAPPED): the datagram goes into `buffer`,
     /// which `overlapped` holds until the operation is over ([`Overlapped::take_buffer`]).
     ///

@@ -42,11 +42,29 @@ impl AsFd for EventFd {
     }
 }
 
+/// What a wait does when a signal handler interrupts it (EINTR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnSignal {
+    /// Goes on waiting.
+    Retry,
+    /// Returns the EINTR.
+    Return,
+}
+
 /// Waits until one of `fds` is readable (or has an error) or `timeout` expires: the index of
-/// the first ready one, or None on timeout.
+/// the first ready one, or None on timeout. Signals do not end it.
 pub(crate) fn wait_any(
     fds: &[BorrowedFd<'_>],
     timeout: Option<Duration>,
+) -> io::Result<Option<usize>> {
+    wait_any_with(fds, timeout, OnSignal::Retry)
+}
+
+/// [`wait_any`], with the choice of what a signal does.
+pub(crate) fn wait_any_with(
+    fds: &[BorrowedFd<'_>],
+    timeout: Option<Duration>,
+    on_signal: OnSignal,
 ) -> io::Result<Option<usize>> {
     let deadline = timeout.map(|t| Instant::now() + t);
     let mut polled: Vec<libc::pollfd> = fds
@@ -69,7 +87,7 @@ pub(crate) fn wait_any(
         let n = unsafe { libc::poll(polled.as_mut_ptr(), polled.len() as libc::nfds_t, ms) };
         if n < 0 {
             let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::Interrupted {
+            if err.kind() == io::ErrorKind::Interrupted && on_signal == OnSignal::Retry {
                 continue;
             }
             return Err(err);
@@ -94,16 +112,27 @@ pub(crate) enum Wake {
     TimedOut,
 }
 
-/// Waits until `fd` is readable, `abort` is signalled, or `timeout` expires. An abort wins
-/// when both are ready.
+/// Waits until `fd` is readable, `abort` is signalled, or `timeout` expires; an abort wins
+/// when both are ready. A signal handler that runs meanwhile makes poll fail with EINTR (poll
+/// is never restarted, SA_RESTART or not): the wait goes on, unless `interruptible`, when the
+/// EINTR is returned, so that a caller with its own signal handling (a language runtime) can
+/// run it.
 pub(crate) fn wait_readable(
     fd: BorrowedFd<'_>,
     abort: &EventFd,
     timeout: Option<Duration>,
+    interruptible: bool,
 ) -> io::Result<Wake> {
-    Ok(match wait_any(&[abort.as_fd(), fd], timeout)? {
-        Some(0) => Wake::Aborted,
-        Some(_) => Wake::Ready,
-        None => Wake::TimedOut,
-    })
+    let on_signal = if interruptible {
+        OnSignal::Return
+    } else {
+        OnSignal::Retry
+    };
+    Ok(
+        match wait_any_with(&[abort.as_fd(), fd], timeout, on_signal)? {
+            Some(0) => Wake::Aborted,
+            Some(_) => Wake::Ready,
+            None => Wake::TimedOut,
+        },
+    )
 }

@@ -7,6 +7,7 @@
 
 use std::fs;
 use std::io::{self, BufReader};
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -29,59 +30,19 @@ const ICMPV6_ECHO_REQUEST: u8 = 128;
 
 // ---------------------------------------------------------------- hand-built packets
 
-/// The Internet checksum (RFC 1071) of `chunks` concatenated.
-fn checksum(chunks: &[&[u8]]) -> u16 {
-    let bytes: Vec<u8> = chunks.concat();
-    let mut sum: u32 = 0;
-    for pair in bytes.chunks(2) {
-        let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
-        sum += u32::from(word);
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
+// The IP and UDP builders are testkit's (one builder for every suite).
+use testkit::packet::{checksum, udp_segment};
 
 fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, payload: &[u8]) -> Vec<u8> {
-    let total = (20 + payload.len()) as u16;
-    let mut h = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, proto, 0, 0];
-    h[2..4].copy_from_slice(&total.to_be_bytes());
-    h.extend_from_slice(&src);
-    h.extend_from_slice(&dst);
-    let c = checksum(&[&h]);
-    h[10..12].copy_from_slice(&c.to_be_bytes());
-    h.extend_from_slice(payload);
-    h
+    testkit::packet::ipv4(src.into(), dst.into(), proto, payload)
 }
 
 fn ipv6(src: [u8; 16], dst: [u8; 16], next: u8, payload: &[u8]) -> Vec<u8> {
-    let mut h = vec![0x60, 0, 0, 0];
-    h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    h.extend_from_slice(&[next, 64]);
-    h.extend_from_slice(&src);
-    h.extend_from_slice(&dst);
-    h.extend_from_slice(payload);
-    h
+    testkit::packet::ipv6(src.into(), dst.into(), next, payload)
 }
 
-fn udp(sport: u16, dport: u16, body: &[u8], pseudo: &[u8]) -> Vec<u8> {
-    let len = (8 + body.len()) as u16;
-    let mut u = [
-        sport.to_be_bytes(),
-        dport.to_be_bytes(),
-        len.to_be_bytes(),
-        [0, 0],
-    ]
-    .concat();
-    u.extend_from_slice(body);
-    let c = checksum(&[pseudo, &u]);
-    u[6..8].copy_from_slice(&c.to_be_bytes());
-    u
-}
-
-fn pseudo_v4(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> Vec<u8> {
-    [&src[..], &dst, &[0, proto], &(len as u16).to_be_bytes()].concat()
+fn udp(src: SocketAddr, dst: SocketAddr, body: &[u8]) -> Vec<u8> {
+    udp_segment(src, dst, body)
 }
 
 fn pseudo_v6(src: [u8; 16], dst: [u8; 16], next: u8, len: usize) -> Vec<u8> {
@@ -118,16 +79,14 @@ struct Sample {
 fn samples() -> Vec<Sample> {
     let body = b"rcvall";
     let u4 = udp(
-        45000,
-        45001,
+        (std::net::Ipv4Addr::from(A4), 45000).into(),
+        (std::net::Ipv4Addr::from(B4), 45001).into(),
         body,
-        &pseudo_v4(A4, B4, IPPROTO_UDP, 8 + body.len()),
     );
     let u6 = udp(
-        45002,
-        45003,
+        (std::net::Ipv6Addr::from(A6), 45002).into(),
+        (std::net::Ipv6Addr::from(B6), 45003).into(),
         body,
-        &pseudo_v6(A6, B6, IPPROTO_UDP, 8 + body.len()),
     );
     let e6 = echo(ICMPV6_ECHO_REQUEST, &pseudo_v6(B6, A6, IPPROTO_ICMPV6, 19));
     vec![

@@ -559,6 +559,12 @@ impl Capture {
         Ok(())
     }
 
+    /// The link's state changes so far (no system call while the link is up): a link that
+    /// goes down and comes back does not end the capture.
+    pub fn link_stats(&mut self) -> LinkStats {
+        self.down.current(&self.packet)
+    }
+
     /// Cumulative statistics; folds in the kernel's counters (which reset on every read).
     pub fn stats(&mut self) -> Result<Stats> {
         self.fold_kernel_counters()?;

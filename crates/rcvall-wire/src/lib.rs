@@ -8,6 +8,7 @@
 //! * [`wire`]: fixed-header views (`new_checked` validates once, accessors cannot panic).
 //! * [`parse`]: a lax [`Summary`] of a packet that keeps whatever a short capture still holds.
 //! * [`format_line`]: one line identical to `tcpdump -n -S` (4.99) for the common protocols.
+//!   `text/` has one module per protocol, as tcpdump has one `print-*.c` file per protocol.
 //! * [`format_json`]: one JSON object per packet.
 //!
 //! # Matching tcpdump

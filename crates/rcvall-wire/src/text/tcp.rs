@@ -1,0 +1,350 @@
+//! `print-tcp.c`: the TCP header and its options.
+
+use super::{proto, Printer, Trunc, R};
+
+impl Printer<'_> {
+    /// `tcp_print` with `-S`.
+    pub(super) fn tcp(&mut self, bp: usize, length: u32, iph: usize) -> R {
+        self.proto = "tcp";
+        let (src, dst, ip_nh) = self.ip_hdr(iph)?;
+        if !self.avail(bp, 4) {
+            self.p(format_args!("{src} > {dst}:"));
+            return Err(Trunc);
+        }
+        let sport = self.u16(bp)?;
+        let dport = self.u16(bp + 2)?;
+        if ip_nh == proto::TCP {
+            self.p(format_args!("{src}.{sport} > {dst}.{dport}: "));
+        } else {
+            self.p(format_args!("{sport} > {dport}: "));
+        }
+        if !self.avail(bp, 20) {
+            return Err(Trunc);
+        }
+        let hlen = u32::from(self.u8(bp + 12)? >> 4) * 4;
+        if hlen < 20 {
+            self.p(format_args!(
+                " tcp {} [bad hdr length {hlen} - too short, < 20]",
+                length.wrapping_sub(hlen)
+            ));
+            return Ok(());
+        }
+        let seq = self.u32(bp + 4)?;
+        let ack = self.u32(bp + 8)?;
+        let win = self.u16(bp + 14)?;
+        let urp = self.u16(bp + 18)?;
+        let flags = self.u8(bp + 13)?;
+        self.ps("Flags [");
+        if flags == 0 {
+            self.ps("none");
+        }
+        for (bit, c) in TCP_FLAG_CHARS {
+            if flags & bit != 0 {
+                self.s.push(c);
+            }
+        }
+        self.ps("]");
+        if hlen > length {
+            self.p(format_args!(
+                " [bad hdr length {hlen} - too long, > {length}]"
+            ));
+            return Ok(());
+        }
+        let length = length - hlen;
+        if length > 0 || flags & (tcp_flags::SYN | tcp_flags::FIN | tcp_flags::RST) != 0 {
+            self.p(format_args!(", seq {seq}"));
+            if length > 0 {
+                self.p(format_args!(":{}", seq.wrapping_add(length)));
+            }
+        }
+        if flags & tcp_flags::ACK != 0 {
+            self.p(format_args!(", ack {ack}"));
+        }
+        self.p(format_args!(", win {win}"));
+        if flags & tcp_flags::URG != 0 {
+            self.p(format_args!(", urg {urp}"));
+        }
+        if hlen > 20 {
+            self.ps(", options [");
+            match self.tcp_options(bp + 20, hlen - 20)? {
+                OptEnd::Done => self.ps("]"),
+                OptEnd::Bad { any } => {
+                    self.ps("[bad opt]");
+                    if any {
+                        self.ps("]");
+                    }
+                    return Ok(());
+                }
+                OptEnd::Trunc { any } => {
+                    self.trunc_here();
+                    if any {
+                        self.ps(">");
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        self.p(format_args!(", length {length}"));
+        if length == 0 {
+            return Ok(());
+        }
+        if !self.avail(bp, hlen as usize) {
+            let have = self.snap.saturating_sub(bp);
+            self.p(format_args!(
+                " [remaining caplen({have}) < header length({hlen})]"
+            ));
+            return Err(Trunc);
+        }
+        Ok(())
+    }
+
+    fn tcp_options(&mut self, mut cp: usize, mut hlen: u32) -> Result<OptEnd, Trunc> {
+        let mut any = false;
+        while hlen > 0 {
+            if any {
+                self.ps(",");
+            }
+            let opt = self.u8(cp)?;
+            cp += 1;
+            let zero_len = opt == 0 || opt == 1;
+            let len: u32 = if zero_len {
+                1
+            } else {
+                let l = u32::from(self.u8(cp)?);
+                cp += 1;
+                if l < 2 || l > hlen {
+                    return Ok(OptEnd::Bad { any });
+                }
+                hlen -= 1;
+                l
+            };
+            hlen -= 1;
+            match tcp_option_name(opt) {
+                Some(n) => self.ps(n),
+                None => self.p(format_args!("unknown-{opt}")),
+            }
+            // LENCHECK: the data must fit the header and be captured.
+            macro_rules! lencheck {
+                ($l:expr) => {{
+                    let l: u32 = $l;
+                    if l > hlen {
+                        return Ok(OptEnd::Bad { any });
+                    }
+                    if !self.avail(cp, l as usize) {
+                        return Ok(OptEnd::Trunc { any });
+                    }
+                }};
+            }
+            let datalen: u32 = match opt {
+                2 => {
+                    lencheck!(2);
+                    let v = self.u16(cp)?;
+                    self.p(format_args!(" {v}"));
+                    2
+                }
+                3 => {
+                    lencheck!(1);
+                    let v = self.u8(cp)?;
+                    self.p(format_args!(" {v}"));
+                    1
+                }
+                5 => {
+                    let d = len - 2;
+                    if d % 8 != 0 {
+                        self.ps(" invalid sack");
+                    } else {
+                        self.p(format_args!(" {} ", d / 8));
+                        let mut i = 0;
+                        while i < d {
+                            lencheck!(i + 4);
+                            let s = self.u32(cp + i as usize)?;
+                            lencheck!(i + 8);
+                            let e = self.u32(cp + i as usize + 4)?;
+                            self.p(format_args!("{{{s}:{e}}}"));
+                            i += 8;
+                        }
+                    }
+                    d
+                }
+                6 | 7 | 11 | 12 | 13 => {
+                    lencheck!(4);
+                    let v = self.u32(cp)?;
+                    self.p(format_args!(" {v}"));
+                    4
+                }
+                8 => {
+                    lencheck!(8);
+                    let (v, e) = (self.u32(cp)?, self.u32(cp + 4)?);
+                    self.p(format_args!(" val {v} ecr {e}"));
+                    8
+                }
+                19 => {
+                    lencheck!(16);
+                    self.ps(" can't check - ");
+                    for i in 0..16 {
+                        let x = self.u8(cp + i)?;
+                        self.p(format_args!("{x:02x}"));
+                    }
+                    16
+                }
+                0 | 1 | 4 => 0,
+                20 => {
+                    lencheck!(2);
+                    let (cap, id) = (self.u8(cp)?, self.u8(cp + 1)?);
+                    self.p(format_args!(" cap {cap:02x} id {id}"));
+                    2
+                }
+                29 => {
+                    let d = len - 2;
+                    if d < 2 {
+                        self.ps(" (invalid)");
+                    } else {
+                        lencheck!(1);
+                        let keyid = self.u8(cp)?;
+                        self.p(format_args!(" keyid {keyid}"));
+                        lencheck!(2);
+                        let next = self.u8(cp + 1)?;
+                        self.p(format_args!(" rnextkeyid {next}"));
+                        if d > 2 {
+                            self.ps(" mac 0x");
+                            for i in 2..d {
+                                lencheck!(i + 1);
+                                let x = self.u8(cp + i as usize)?;
+                                self.p(format_args!("{x:02x}"));
+                            }
+                        }
+                    }
+                    d
+                }
+                34 => {
+                    let d = len - 2;
+                    lencheck!(d);
+                    self.ps(" ");
+                    self.fastopen(cp, d)?;
+                    d
+                }
+                254 => {
+                    let d = len - 2;
+                    lencheck!(d);
+                    if d < 2 {
+                        return Ok(OptEnd::Bad { any });
+                    }
+                    let magic = self.u16(cp)?;
+                    self.ps("-");
+                    if magic == 0xf989 {
+                        // TCP Fast Open under the RFC 6994 experimental option.
+                        self.ps("tfo");
+                        self.fastopen(cp + 2, d - 2)?;
+                    } else {
+                        self.p(format_args!("{magic:04x}"));
+                    }
+                    d
+                }
+                28 => {
+                    lencheck!(2);
+                    let mut uto = u32::from(self.u16(cp)?);
+                    self.p(format_args!(" 0x{uto:x}"));
+                    uto = if uto & 1 != 0 {
+                        (uto >> 1) * 60
+                    } else {
+                        uto >> 1
+                    };
+                    self.p(format_args!(" {uto}"));
+                    2
+                }
+                _ => {
+                    // Options whose decoders are not mirrored (mptcp)
+                    // and unknown ones print as hex, like tcpdump's default case.
+                    let d = len - 2;
+                    if d > 0 {
+                        self.ps(" 0x");
+                    }
+                    for i in 0..d {
+                        lencheck!(i + 1);
+                        let x = self.u8(cp + i as usize)?;
+                        self.p(format_args!("{x:02x}"));
+                    }
+                    d
+                }
+            };
+            cp += datalen as usize;
+            hlen -= datalen;
+            let expect = datalen + if zero_len { 1 } else { 2 };
+            if expect != len {
+                self.p(format_args!("[len {len}]"));
+            }
+            any = true;
+            if opt == 0 {
+                break;
+            }
+        }
+        Ok(OptEnd::Done)
+    }
+
+    /// `print_tcp_fastopen_option` (the caller printed any prefix).
+    fn fastopen(&mut self, cp: usize, datalen: u32) -> R {
+        if datalen == 0 {
+            self.ps(" cookiereq");
+        } else if datalen % 2 != 0 || !(4..=16).contains(&datalen) {
+            self.ps(" (invalid)");
+        } else {
+            self.ps(" cookie ");
+            for i in 0..datalen as usize {
+                let x = self.u8(cp + i)?;
+                self.p(format_args!("{x:02x}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+enum OptEnd {
+    Done,
+    Bad { any: bool },
+    Trunc { any: bool },
+}
+
+mod tcp_flags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+}
+
+/// tcpdump's `tcp_flag_values`, in its print order.
+const TCP_FLAG_CHARS: [(u8, char); 8] = [
+    (0x01, 'F'),
+    (0x02, 'S'),
+    (0x04, 'R'),
+    (0x08, 'P'),
+    (0x10, '.'),
+    (0x20, 'U'),
+    (0x40, 'E'),
+    (0x80, 'W'),
+];
+
+fn tcp_option_name(opt: u8) -> Option<&'static str> {
+    Some(match opt {
+        0 => "eol",
+        1 => "nop",
+        2 => "mss",
+        3 => "wscale",
+        4 => "sackOK",
+        5 => "sack",
+        6 => "echo",
+        7 => "echoreply",
+        8 => "TS",
+        11 => "cc",
+        12 => "ccnew",
+        13 => "",
+        19 => "md5",
+        20 => "scps",
+        28 => "uto",
+        29 => "tcp-ao",
+        30 => "mptcp",
+        34 => "tfo",
+        254 => "exp",
+        _ => return None,
+    })
+}

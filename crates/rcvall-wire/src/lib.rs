@@ -39,6 +39,7 @@ mod json;
 mod summary;
 mod text;
 mod time;
+mod tz;
 pub mod wire;
 
 #[cfg(test)]
@@ -49,8 +50,9 @@ pub use summary::{
     parse, ExtHeaders, Family, IcmpSummary, Ipv4Frag, Ipv6Frag, Summary, TcpSummary, Transport,
     UdpSummary,
 };
-pub use text::format_line;
+pub use text::{format_line, Dump, TextOptions, TextPrinter};
 pub use time::{Precision, TimeFormat, TimeStyle};
+pub use tz::{TimeZone, TzError};
 
 /// Which way the packet went, relative to the capturing host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

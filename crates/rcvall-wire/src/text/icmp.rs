@@ -6,7 +6,7 @@ use super::{proto, Printer, R};
 
 impl Printer<'_> {
     /// `icmp_print` (non-verbose).
-    pub(super) fn icmp(&mut self, bp: usize, plen: u32) -> R {
+    pub(super) fn icmp(&mut self, bp: usize, plen: u32, fragmented: bool) -> R {
         self.proto = "icmp";
         let ty = self.u8(bp)?;
         let code = self.u8(bp + 1)?;
@@ -149,6 +149,31 @@ impl Printer<'_> {
             _ => format!("type-#{ty}"),
         };
         self.p(format_args!("ICMP {text}, length {plen}"));
+        if self.verbose > 0 && !fragmented {
+            if let Ok(msg) = self.bytes(bp, plen as usize) {
+                let sum = super::fold(super::ones_sum(msg, 0));
+                if sum != 0 {
+                    let field = self.u16(bp + 2)?;
+                    let should = super::cksum_shouldbe(field, sum);
+                    self.p(format_args!(
+                        " (wrong icmp cksum {field:x} (->{should:x})!)"
+                    ));
+                }
+            }
+        }
+        if self.verbose > 0 && matches!(ty, 3 | 4 | 5 | 11 | 12) {
+            // The quoted datagram, printed by the IP printer on its own line; the snapshot
+            // end narrowed to its length only while it prints.
+            self.ps("\n\t");
+            let inner = bp + 8;
+            let inner_len = self.u16(inner + 2)?;
+            let saved = self.snap;
+            self.narrow(inner, u32::from(inner_len));
+            let r = self.ip4(inner, u32::from(inner_len));
+            self.snap = saved;
+            r?;
+            self.proto = "icmp";
+        }
         Ok(())
     }
 }

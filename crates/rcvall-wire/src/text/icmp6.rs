@@ -3,17 +3,33 @@
 use super::{proto, Printer, Trunc, R};
 
 impl Printer<'_> {
-    /// `icmp6_print` (non-verbose).
-    pub(super) fn icmp6(&mut self, bp: usize, length: u32) -> R {
+    /// `icmp6_print`.
+    pub(super) fn icmp6(&mut self, bp: usize, length: u32, iph: usize, fragmented: bool) -> R {
         self.proto = "icmp6";
         if length == 0 {
             self.ps("ICMP6, length 0 (invalid)");
             return Ok(());
         }
+        if self.verbose > 0 && !fragmented && self.avail(bp, length as usize) {
+            let field = self.u16(bp + 2)?;
+            let sum = self.transport_cksum(iph, proto::ICMPV6, bp, length)?;
+            if sum != 0 {
+                let should = super::cksum_shouldbe(field, sum);
+                self.p(format_args!(
+                    "[bad icmp6 cksum 0x{field:04x} -> 0x{should:04x}!] "
+                ));
+            } else {
+                self.ps("[icmp6 sum ok] ");
+            }
+        }
         let ty = self.u8(bp)?;
         match icmp6_type_name(ty) {
             Some(n) => self.p(format_args!("ICMP6, {n}")),
             None => self.p(format_args!("ICMP6, unknown icmp6 type ({ty})")),
+        }
+        // tcpdump prints these types' length early at -v, and no length at the end.
+        if self.verbose > 0 && matches!(ty, 133..=137 | 145 | 147) {
+            self.p(format_args!(", length {length}"));
         }
         let code = self.u8(bp + 1)?;
         let oip = bp + 8;
@@ -51,8 +67,12 @@ impl Printer<'_> {
                             )),
                         }
                     }
-                    // tcpdump follows with a hex dump on continuation lines.
-                    _ => return Ok(()),
+                    _ => {
+                        if self.verbose <= 1 {
+                            self.unknown_data(bp, length as usize, "\n\t");
+                            return Ok(());
+                        }
+                    }
                 }
             }
             2 => {
@@ -102,14 +122,67 @@ impl Printer<'_> {
                     self.p(format_args!("max resp delay: {delay} addr: {a}"));
                 }
             }
-            133 | 134 | 141 | 142 => {}
+            141 | 142 => {}
+            133 => {
+                if self.verbose > 0 && !self.nd_options(bp + 8, length as i64 - 8)? {
+                    self.trunc_here();
+                    return Ok(());
+                }
+            }
+            134 => {
+                if self.verbose > 0 {
+                    let hlim = self.u8(bp + 4)?;
+                    let flags = self.u8(bp + 5)?;
+                    let names = bit_names(
+                        u32::from(flags),
+                        &[
+                            (0x80, "managed"),
+                            (0x40, "other stateful"),
+                            (0x20, "home agent"),
+                            (0x02, "ipv6 only"),
+                        ],
+                    );
+                    let pref = rtpref(flags);
+                    let lifetime = self.u16(bp + 6)?;
+                    let reachable = self.u32(bp + 8)?;
+                    let retrans = self.u32(bp + 12)?;
+                    self.p(format_args!(
+                        "\n\thop limit {hlim}, Flags [{names}], pref {pref}, router lifetime \
+                         {lifetime}s, reachable time {reachable}ms, retrans timer {retrans}ms"
+                    ));
+                    if !self.nd_options(bp + 16, length as i64 - 16)? {
+                        self.trunc_here();
+                        return Ok(());
+                    }
+                }
+            }
             135 => {
                 let a = self.addr(bp + 8, 16)?;
                 self.p(format_args!(", who has {a}"));
+                if self.verbose > 0 && !self.nd_options(bp + 24, length as i64 - 24)? {
+                    self.trunc_here();
+                    return Ok(());
+                }
             }
             136 => {
                 let a = self.addr(bp + 8, 16)?;
                 self.p(format_args!(", tgt is {a}"));
+                if self.verbose > 0 {
+                    let flags = self.u32(bp + 4)?;
+                    let names = bit_names(
+                        flags,
+                        &[
+                            (0x8000_0000, "router"),
+                            (0x4000_0000, "solicited"),
+                            (0x2000_0000, "override"),
+                        ],
+                    );
+                    self.p(format_args!(", Flags [{names}]"));
+                    if !self.nd_options(bp + 24, length as i64 - 24)? {
+                        self.trunc_here();
+                        return Ok(());
+                    }
+                }
             }
             137 => {
                 // struct nd_redirect: target at 8, destination at 24; tcpdump prints dst first.
@@ -117,6 +190,10 @@ impl Printer<'_> {
                 self.p(format_args!(", {d}"));
                 let t = self.addr(bp + 8, 16)?;
                 self.p(format_args!(" to {t}"));
+                if self.verbose > 0 && !self.nd_options(bp + 40, length as i64 - 40)? {
+                    self.trunc_here();
+                    return Ok(());
+                }
             }
             143 => {
                 if length < 8 {
@@ -134,13 +211,119 @@ impl Printer<'_> {
             // Router renumbering, node information and RPL decoders are not mirrored.
             138..=140 | 155 => {}
             _ => {
-                // tcpdump follows with a hex dump on continuation lines.
                 self.p(format_args!(", length {length}"));
+                if self.verbose <= 1 {
+                    self.unknown_data(bp, length as usize, "\n\t");
+                }
                 return Ok(());
             }
         }
-        self.p(format_args!(", length {length}"));
+        if self.verbose == 0 {
+            self.p(format_args!(", length {length}"));
+        }
         Ok(())
+    }
+
+    /// `icmp6_opt_print`: the neighbour-discovery options at -v; `false` when one is cut short.
+    fn nd_options(&mut self, mut cp: usize, mut resid: i64) -> Result<bool, Trunc> {
+        let options_start = cp;
+        while cp < self.snap {
+            if !self.avail(cp + 1, 1) {
+                return Ok(false);
+            }
+            if resid <= 0 {
+                return Ok(true);
+            }
+            let ty = self.u8(cp)?;
+            let units = usize::from(self.u8(cp + 1)?);
+            let len = units << 3;
+            if units == 0 || cp + len > self.snap {
+                return Ok(false);
+            }
+            let name = nd_option_name(ty).unwrap_or("unknown");
+            self.p(format_args!(
+                "\n\t  {name} option ({ty}), length {len} ({units}): "
+            ));
+            match ty {
+                1 | 2 => {
+                    for i in 0..len - 2 {
+                        let b = self.u8(cp + 2 + i)?;
+                        if i > 0 {
+                            self.ps(":");
+                        }
+                        self.p(format_args!("{b:02x}"));
+                    }
+                }
+                3 => {
+                    let prefix = self.addr(cp + 16, 16)?;
+                    let plen = self.u8(cp + 2)?;
+                    let bad = if units != 4 { "badlen" } else { "" };
+                    let flags = bit_names(
+                        u32::from(self.u8(cp + 3)?),
+                        &[(0x80, "onlink"), (0x40, "auto"), (0x20, "router")],
+                    );
+                    let valid = Lifetime(self.u32(cp + 4)?);
+                    self.p(format_args!(
+                        "{prefix}/{plen}{bad}, Flags [{flags}], valid time {valid}"
+                    ));
+                    let preferred = Lifetime(self.u32(cp + 8)?);
+                    self.p(format_args!(", pref. time {preferred}"));
+                }
+                // tcpdump dumps from the start of all the options here, not of this one.
+                4 => self.unknown_data(options_start, len, "\n\t    "),
+                5 => {
+                    let mtu = self.u32(cp + 4)?;
+                    let bad = if units != 1 { "bad option length" } else { "" };
+                    self.p(format_args!(" {mtu}{bad}"));
+                }
+                25 => {
+                    let lifetime = self.u32(cp + 4)?;
+                    self.p(format_args!(" lifetime {lifetime}s,"));
+                    for i in 0..(units - 1) / 2 {
+                        let a = self.addr(cp + 8 + 16 * i, 16)?;
+                        self.p(format_args!(" addr: {a}"));
+                    }
+                }
+                7 => {
+                    let ms = self.u32(cp + 4)?;
+                    self.p(format_args!(" {ms}ms"));
+                }
+                8 => {
+                    let (pref, life) = (self.u16(cp + 4)?, self.u16(cp + 6)?);
+                    self.p(format_args!(" preference {pref}, lifetime {life}"));
+                }
+                24 => {
+                    self.bytes(cp + 4, 4)?;
+                    let mut prefix = [0u8; 16];
+                    match units {
+                        1 => {}
+                        2 => prefix[..8].copy_from_slice(self.bytes(cp + 8, 8)?),
+                        3 => prefix.copy_from_slice(self.bytes(cp + 8, 16)?),
+                        _ => return Ok(false),
+                    }
+                    let plen = self.u8(cp + 2)?;
+                    let pref = rtpref(self.u8(cp + 3)?);
+                    let life = Lifetime(self.u32(cp + 4)?);
+                    self.p(format_args!(
+                        " {}/{plen}, pref={pref}, lifetime={life}",
+                        crate::addr::AddrFmt(&prefix)
+                    ));
+                }
+                _ => {
+                    // DNSSL and unknown options: a hex dump (the DNSSL names are not decoded).
+                    if self.verbose <= 1 {
+                        self.unknown_data(cp + 2, len - 2, "\n\t  ");
+                        return Ok(true);
+                    }
+                }
+            }
+            if self.verbose > 1 {
+                self.unknown_data(cp + 2, len - 2, "\n\t    ");
+            }
+            cp += len;
+            resid -= len as i64;
+        }
+        Ok(true)
     }
 
     /// `get_upperlayer`: walks the quoted IPv6 packet in an ICMPv6 error to its TCP/UDP header.
@@ -221,6 +404,55 @@ pub(crate) fn icmp6_type_name(ty: u8) -> Option<&'static str> {
         201 => "mtrace message",
         200 => "mtrace response",
         155 => "RPL",
+        _ => return None,
+    })
+}
+
+/// `bittok2str`: the names of the set bits joined by ", ", or `none`.
+fn bit_names(v: u32, names: &[(u32, &'static str)]) -> String {
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(bit, _)| v & bit != 0)
+        .map(|&(_, n)| n)
+        .collect();
+    if set.is_empty() {
+        "none".to_owned()
+    } else {
+        set.join(", ")
+    }
+}
+
+/// `get_rtpref`: the router preference bits of a flags byte.
+fn rtpref(flags: u8) -> &'static str {
+    ["medium", "high", "rsv", "low"][usize::from((flags & 0x18) >> 3)]
+}
+
+/// `get_lifetime`: seconds, or `infinity` for all ones.
+struct Lifetime(u32);
+
+impl core::fmt::Display for Lifetime {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.0 == u32::MAX {
+            f.write_str("infinity")
+        } else {
+            write!(f, "{}s", self.0)
+        }
+    }
+}
+
+/// tcpdump's `icmp6_opt_values`.
+fn nd_option_name(ty: u8) -> Option<&'static str> {
+    Some(match ty {
+        1 => "source link-address",
+        2 => "destination link-address",
+        3 => "prefix info",
+        4 => "redirected header",
+        5 => "mtu",
+        25 => "rdnss",
+        31 => "dnssl",
+        7 => "advertisement interval",
+        8 => "homeagent information",
+        24 => "route info",
         _ => return None,
     })
 }

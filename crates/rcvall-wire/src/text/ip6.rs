@@ -35,6 +35,21 @@ impl Printer<'_> {
         }
         let mut ph: u16 = 255;
         let mut nh = self.u8(b + 6)?;
+        if self.verbose > 0 {
+            let flow = self.u32(b)?;
+            self.ps("(");
+            if flow & 0x0ff0_0000 != 0 {
+                self.p(format_args!("class 0x{:02x}, ", (flow & 0x0ff0_0000) >> 20));
+            }
+            if flow & 0x000f_ffff != 0 {
+                self.p(format_args!("flowlabel 0x{:05x}, ", flow & 0x000f_ffff));
+            }
+            let hlim = self.u8(b + 7)?;
+            let name = super::ip::ipproto_name(nh).unwrap_or("unknown");
+            self.p(format_args!(
+                "hlim {hlim}, next-header {name} ({nh}) payload length: {payload_len}) "
+            ));
+        }
         self.narrow(b, len);
         let mut cp = b;
         let mut advance: i64 = 40;

@@ -7,15 +7,18 @@
 //! and the demultiplexer, which only chooses the module. Bytes are read through one bounds
 //! checked accessor, so no input can make it panic.
 //!
-//! `-S` (absolute sequence numbers) is assumed: tcpdump's default relative numbering depends on
-//! the packets seen before, and a line printer should be a pure function of one packet.
+//! [`TextPrinter`] keeps what tcpdump keeps between packets (the connection table behind
+//! relative TCP sequence numbers, the reference time of `-ttt`); [`format_line`] is the
+//! stateless form (`-S`, one packet).
 
 use core::fmt::{self, Write};
 
 use crate::addr::AddrFmt;
-use crate::time::{write_time, TimeStyle};
+use crate::time::{Clock, Precision, TimeFormat, TimeStyle};
+use crate::tz::TimeZone;
 use crate::Direction;
 
+mod dump;
 mod icmp;
 mod icmp6;
 mod ip;
@@ -44,12 +47,120 @@ pub(crate) mod proto {
     pub const SCTP: u8 = 132;
 }
 
-/// Writes one tcpdump-style line for a raw IP packet, without a trailing newline.
-///
-/// `ip` is the captured bytes (starting at the IP header), `original_len` the length on the
-/// wire (pcap's `len`; tcpdump uses it to report `truncated-ip - N bytes missing!`).
-/// `direction` prints tcpdump's Linux cooked-capture word (`In`/`Out`), preceded by `ifname`
-/// padded like `tcpdump -i any` does when given.
+/// Which dump follows the line (tcpdump's `-x`, `-X`, `-A`). For raw IP there is no link-layer
+/// header, so `-xx`, `-XX` and `-AA` dump the same bytes as `-x`, `-X` and `-A`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dump {
+    #[default]
+    None,
+    /// `-x`: hex, 16 bytes a line.
+    Hex,
+    /// `-X`: hex and ASCII.
+    HexAscii,
+    /// `-A`: ASCII.
+    Ascii,
+}
+
+/// What tcpdump's flags choose about the text output.
+#[derive(Clone, Debug)]
+pub struct TextOptions {
+    /// `-t` … `-ttttt`.
+    pub time: TimeFormat,
+    /// `--time-stamp-precision`.
+    pub precision: Precision,
+    /// The zone of the time of day (tcpdump: the local zone).
+    pub zone: TimeZone,
+    /// `-v` count.
+    pub verbose: u8,
+    /// `-q`: quick (less protocol detail).
+    pub quick: bool,
+    /// `-S`: absolute TCP sequence numbers.
+    pub absolute_seq: bool,
+    /// `-x`/`-X`/`-A`.
+    pub dump: Dump,
+}
+
+impl Default for TextOptions {
+    /// `TZ=UTC tcpdump -n`.
+    fn default() -> Self {
+        TextOptions {
+            time: TimeFormat::TimeOfDay,
+            precision: Precision::Micro,
+            zone: TimeZone::UTC,
+            verbose: 0,
+            quick: false,
+            absolute_seq: false,
+            dump: Dump::None,
+        }
+    }
+}
+
+/// tcpdump's text output over a sequence of packets.
+#[derive(Debug)]
+pub struct TextPrinter {
+    options: TextOptions,
+    clock: Clock,
+    tcp: tcp::SeqTable,
+}
+
+impl TextPrinter {
+    pub fn new(options: TextOptions) -> TextPrinter {
+        let clock = Clock::new(options.time, options.precision, options.zone.clone());
+        TextPrinter {
+            options,
+            clock,
+            tcp: tcp::SeqTable::default(),
+        }
+    }
+
+    /// Writes what tcpdump prints for one raw IP packet, without the final newline: one line,
+    /// or several with `-v` on some protocols and with a dump.
+    ///
+    /// `ip` is the captured bytes (starting at the IP header), `original_len` the length on the
+    /// wire (pcap's `len`; tcpdump uses it to report `truncated-ip - N bytes missing!`).
+    /// `direction` prints tcpdump's Linux cooked-capture word (`In`/`Out`), preceded by
+    /// `ifname` padded like `tcpdump -i any` does when given.
+    pub fn write_packet(
+        &mut self,
+        out: &mut impl Write,
+        ts_ns: u64,
+        direction: Option<Direction>,
+        ifname: Option<&str>,
+        ip: &[u8],
+        original_len: u32,
+    ) -> fmt::Result {
+        self.clock.write(out, ts_ns)?;
+        if let Some(name) = ifname {
+            write!(out, "{name:<5} ")?;
+        }
+        if let Some(d) = direction {
+            write!(out, "{:<3} ", d.tcpdump_word())?;
+        } else if ifname.is_some() {
+            out.write_str("?   ")?;
+        }
+        let mut p = Printer {
+            buf: ip,
+            snap: ip.len(),
+            proto: "raw",
+            s: String::new(),
+            verbose: self.options.verbose,
+            quick: self.options.quick,
+            seqs: (!self.options.absolute_seq).then(|| core::mem::take(&mut self.tcp)),
+        };
+        if p.ip_n(original_len).is_err() {
+            let proto = p.proto;
+            let _ = write!(p.s, " [|{proto}]");
+        }
+        if let Some(seqs) = p.seqs.take() {
+            self.tcp = seqs;
+        }
+        out.write_str(&p.s)?;
+        dump::write(out, self.options.dump, ip)
+    }
+}
+
+/// Writes one tcpdump-style line for a raw IP packet, without a trailing newline: the stateless
+/// form of [`TextPrinter`], as `tcpdump -n -S` prints a lone packet.
 pub fn format_line(
     out: &mut impl Write,
     ts_ns: u64,
@@ -59,26 +170,14 @@ pub fn format_line(
     original_len: u32,
     style: TimeStyle,
 ) -> fmt::Result {
-    write_time(out, ts_ns, style)?;
-    if let Some(name) = ifname {
-        write!(out, "{name:<5} ")?;
-    }
-    if let Some(d) = direction {
-        write!(out, "{:<3} ", d.tcpdump_word())?;
-    } else if ifname.is_some() {
-        out.write_str("?   ")?;
-    }
-    let mut p = Printer {
-        buf: ip,
-        snap: ip.len(),
-        proto: "raw",
-        s: String::new(),
-    };
-    if p.ip_n(original_len).is_err() {
-        let proto = p.proto;
-        let _ = write!(p.s, " [|{proto}]");
-    }
-    out.write_str(&p.s)
+    TextPrinter::new(TextOptions {
+        time: style.format,
+        precision: style.precision,
+        zone: TimeZone::fixed(style.utc_offset_secs),
+        absolute_seq: true,
+        ..TextOptions::default()
+    })
+    .write_packet(out, ts_ns, direction, ifname, ip, original_len)
 }
 
 /// The packet ran out inside a field tcpdump wanted to read (its `longjmp` on truncation).
@@ -93,6 +192,12 @@ struct Printer<'a> {
     /// tcpdump's `ndo_protocol`, named in the ` [|proto]` truncation marker.
     proto: &'static str,
     s: String,
+    /// `-v` count.
+    verbose: u8,
+    /// `-q`.
+    quick: bool,
+    /// The connections relative sequence numbers count from; `None` with `-S`.
+    seqs: Option<tcp::SeqTable>,
 }
 
 impl<'a> Printer<'a> {
@@ -189,18 +294,18 @@ impl<'a> Printer<'a> {
                     continue;
                 }
                 proto::ESP => self.esp(bp, length)?,
-                proto::TCP => self.tcp(bp, length, iph)?,
+                proto::TCP => self.tcp(bp, length, iph, fragmented)?,
                 proto::UDP => self.udp(bp, length, iph, fragmented)?,
                 proto::ICMP => {
                     if ver == 4 {
-                        self.icmp(bp, length)?;
+                        self.icmp(bp, length, fragmented)?;
                     } else {
                         self.ps("[ICMP requires IPv4] (invalid)");
                     }
                 }
                 proto::ICMPV6 => {
                     if ver == 6 {
-                        self.icmp6(bp, length)?;
+                        self.icmp6(bp, length, iph, fragmented)?;
                     } else {
                         self.ps("[ICMPv6 requires IPv6] (invalid)");
                     }
@@ -231,4 +336,63 @@ impl<'a> Printer<'a> {
             ))
         }
     }
+
+    /// `print_unknown_data`: a hex dump of what is captured of `len` bytes at `off`.
+    fn unknown_data(&mut self, off: usize, len: usize, indent: &str) {
+        if off > self.snap {
+            self.p(format_args!(
+                "{indent}Dissector error: print_unknown_data called with pointer past end of packet"
+            ));
+            return;
+        }
+        let len = len.min(self.snap - off);
+        let _ = dump::hex_with(&mut self.s, indent, &self.buf[off..off + len]);
+    }
+
+    /// `in_cksum` over the pseudo-header of the IP header at `iph` and `length` bytes at `bp`
+    /// (all captured): 0 when the checksum is right. IPv6 uses the header's destination, not a
+    /// routing header's final one.
+    fn transport_cksum(&self, iph: usize, nh: u8, bp: usize, length: u32) -> Result<u16, Trunc> {
+        let mut sum = 0u32;
+        if self.u8(iph)? >> 4 == 6 {
+            sum = ones_sum(self.bytes(iph + 8, 32)?, sum);
+            sum = ones_sum(&length.to_be_bytes(), sum);
+        } else {
+            sum = ones_sum(self.bytes(iph + 12, 8)?, sum);
+            sum = ones_sum(&(length as u16).to_be_bytes(), sum);
+        }
+        sum = ones_sum(&[0, nh], sum);
+        Ok(fold(ones_sum(self.bytes(bp, length as usize)?, sum)))
+    }
+}
+
+/// Ones-complement sum of big-endian 16-bit words (an odd last byte padded with zero), carried
+/// into 32 bits; `fold` finishes it.
+pub(crate) fn ones_sum(data: &[u8], mut sum: u32) -> u32 {
+    let mut words = data.chunks_exact(2);
+    for w in &mut words {
+        sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    if let [b] = words.remainder() {
+        sum += u32::from(*b) << 8;
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum
+}
+
+/// The complemented, folded sum: 0 when data holding its own checksum is intact.
+pub(crate) fn fold(mut sum: u32) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// tcpdump's `in_cksum_shouldbe`: the checksum field value that would have been right.
+pub(crate) fn cksum_shouldbe(field: u16, computed: u16) -> u16 {
+    let mut s = u32::from(field) + u32::from(computed);
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    s as u16
 }

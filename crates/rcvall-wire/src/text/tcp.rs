@@ -1,10 +1,87 @@
 //! `print-tcp.c`: the TCP header and its options.
 
+use std::collections::HashMap;
+
 use super::{proto, Printer, Trunc, R};
 
+/// One direction-independent connection key: tcpdump's `struct tha`/`tha6`, the side with the
+/// lower port (or, on equal ports, the lower address) first.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+struct SeqKey {
+    src: [u8; 16],
+    dst: [u8; 16],
+    v6: bool,
+    ports: u32,
+}
+
+/// tcpdump's `tcp_seq_hash`: the initial sequence numbers of every connection seen, from which
+/// it prints relative ones.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SeqTable(HashMap<SeqKey, (u32, u32)>);
+
+/// tcpdump never forgets a connection; a long capture must not grow without bound, so past
+/// this many connections new ones print absolute numbers (as `-S` would).
+const SEQ_TABLE_LIMIT: usize = 1 << 20;
+
+impl SeqTable {
+    /// Returns `(seq, ack)` as tcpdump prints them, and the bases SACK blocks subtract
+    /// (`thseq`, `thack`, `rev`).
+    fn relative(
+        &mut self,
+        src: &[u8],
+        dst: &[u8],
+        (sport, dport): (u16, u16),
+        (seq, ack): (u32, u32),
+        syn: bool,
+    ) -> ((u32, u32), (u32, u32, bool)) {
+        let rev = sport > dport || (sport == dport && src > dst);
+        let (lo, hi, ports) = if rev {
+            (dst, src, u32::from(dport) << 16 | u32::from(sport))
+        } else {
+            (src, dst, u32::from(sport) << 16 | u32::from(dport))
+        };
+        let mut key = SeqKey {
+            src: [0; 16],
+            dst: [0; 16],
+            v6: lo.len() == 16,
+            ports,
+        };
+        key.src[..lo.len()].copy_from_slice(lo);
+        key.dst[..hi.len()].copy_from_slice(hi);
+        let full = self.0.len() >= SEQ_TABLE_LIMIT;
+        let (printed, base) = match self.0.get_mut(&key) {
+            Some(base) if !syn => {
+                let printed = if rev {
+                    (seq.wrapping_sub(base.1), ack.wrapping_sub(base.0))
+                } else {
+                    (seq.wrapping_sub(base.0), ack.wrapping_sub(base.1))
+                };
+                (printed, *base)
+            }
+            // A new connection, or a SYN restarting one: this packet sets the bases.
+            entry => {
+                let base = if rev {
+                    (ack.wrapping_sub(1), seq)
+                } else {
+                    (seq, ack.wrapping_sub(1))
+                };
+                match entry {
+                    Some(e) => *e = base,
+                    None if !full => {
+                        self.0.insert(key, base);
+                    }
+                    None => return ((seq, ack), (0, 0, rev)),
+                }
+                ((seq, ack), base)
+            }
+        };
+        (printed, (base.0, base.1, rev))
+    }
+}
+
 impl Printer<'_> {
-    /// `tcp_print` with `-S`.
-    pub(super) fn tcp(&mut self, bp: usize, length: u32, iph: usize) -> R {
+    /// `tcp_print`.
+    pub(super) fn tcp(&mut self, bp: usize, length: u32, iph: usize, fragmented: bool) -> R {
         self.proto = "tcp";
         let (src, dst, ip_nh) = self.ip_hdr(iph)?;
         if !self.avail(bp, 4) {
@@ -29,10 +106,19 @@ impl Printer<'_> {
             ));
             return Ok(());
         }
-        let seq = self.u32(bp + 4)?;
-        let ack = self.u32(bp + 8)?;
+        let mut seq = self.u32(bp + 4)?;
+        let mut ack = self.u32(bp + 8)?;
         let win = self.u16(bp + 14)?;
         let urp = self.u16(bp + 18)?;
+        if self.quick {
+            self.p(format_args!("tcp {}", length.wrapping_sub(hlen)));
+            if hlen > length {
+                self.p(format_args!(
+                    " [bad hdr length {hlen} - too long, > {length}]"
+                ));
+            }
+            return Ok(());
+        }
         let flags = self.u8(bp + 13)?;
         self.ps("Flags [");
         if flags == 0 {
@@ -44,14 +130,40 @@ impl Printer<'_> {
             }
         }
         self.ps("]");
+        let mut sack_base = 0;
+        if flags & tcp_flags::ACK != 0 {
+            if let Some(mut table) = self.seqs.take() {
+                let (src, dst) = (src.0, dst.0);
+                let syn = flags & tcp_flags::SYN != 0;
+                let (printed, (thseq, thack, rev)) =
+                    table.relative(src, dst, (sport, dport), (seq, ack), syn);
+                (seq, ack) = printed;
+                sack_base = if rev { thseq } else { thack };
+                self.seqs = Some(table);
+            }
+        }
         if hlen > length {
             self.p(format_args!(
                 " [bad hdr length {hlen} - too long, > {length}]"
             ));
             return Ok(());
         }
+        if self.verbose > 0 && !fragmented && self.avail(bp, length as usize) {
+            let sum = self.transport_cksum(iph, proto::TCP, bp, length)?;
+            let tcp_sum = self.u16(bp + 16)?;
+            self.p(format_args!(", cksum 0x{tcp_sum:04x}"));
+            if sum != 0 {
+                let should = super::cksum_shouldbe(tcp_sum, sum);
+                self.p(format_args!(" (incorrect -> 0x{should:04x})"));
+            } else {
+                self.ps(" (correct)");
+            }
+        }
         let length = length - hlen;
-        if length > 0 || flags & (tcp_flags::SYN | tcp_flags::FIN | tcp_flags::RST) != 0 {
+        if self.verbose > 1
+            || length > 0
+            || flags & (tcp_flags::SYN | tcp_flags::FIN | tcp_flags::RST) != 0
+        {
             self.p(format_args!(", seq {seq}"));
             if length > 0 {
                 self.p(format_args!(":{}", seq.wrapping_add(length)));
@@ -66,7 +178,7 @@ impl Printer<'_> {
         }
         if hlen > 20 {
             self.ps(", options [");
-            match self.tcp_options(bp + 20, hlen - 20)? {
+            match self.tcp_options(bp + 20, hlen - 20, sack_base)? {
                 OptEnd::Done => self.ps("]"),
                 OptEnd::Bad { any } => {
                     self.ps("[bad opt]");
@@ -98,7 +210,12 @@ impl Printer<'_> {
         Ok(())
     }
 
-    fn tcp_options(&mut self, mut cp: usize, mut hlen: u32) -> Result<OptEnd, Trunc> {
+    fn tcp_options(
+        &mut self,
+        mut cp: usize,
+        mut hlen: u32,
+        sack_base: u32,
+    ) -> Result<OptEnd, Trunc> {
         let mut any = false;
         while hlen > 0 {
             if any {
@@ -160,6 +277,7 @@ impl Printer<'_> {
                             let s = self.u32(cp + i as usize)?;
                             lencheck!(i + 8);
                             let e = self.u32(cp + i as usize + 4)?;
+                            let (s, e) = (s.wrapping_sub(sack_base), e.wrapping_sub(sack_base));
                             self.p(format_args!("{{{s}:{e}}}"));
                             i += 8;
                         }

@@ -51,11 +51,54 @@ impl Printer<'_> {
             return Err(Trunc);
         }
         self.udp_addrs(iph, Some((sport, dport)))?;
+        if self.verbose > 0 && !fragmented {
+            self.udp_cksum(iph, bp, length)?;
+        }
+        if !self.quick && self.udp_app(bp + 8, length, sport, dport)? {
+            return Ok(());
+        }
         if ulen > length && !fragmented {
             self.p(format_args!("UDP, bad length {ulen} > {length}"));
         } else {
             self.p(format_args!("UDP, length {ulen}"));
         }
         Ok(())
+    }
+
+    /// The `-v` checksum note: IPv6 always (its UDP checksum is mandatory), IPv4 from `-vv`.
+    fn udp_cksum(&mut self, iph: usize, bp: usize, length: u32) -> R {
+        let v6 = self.u8(iph)? >> 4 == 6;
+        let udp_sum = self.u16(bp + 6)?;
+        if !v6 && self.verbose < 2 {
+            return Ok(());
+        }
+        if !v6 && udp_sum == 0 {
+            self.ps("[no cksum] ");
+            return Ok(());
+        }
+        if !self.avail(bp + 8, length as usize) {
+            return Ok(());
+        }
+        let sum = self.transport_cksum(iph, proto::UDP, bp, length + 8)?;
+        if sum != 0 {
+            let should = super::cksum_shouldbe(udp_sum, sum);
+            self.p(format_args!(
+                "[bad udp cksum 0x{udp_sum:04x} -> 0x{should:04x}!] "
+            ));
+        } else {
+            self.ps("[udp sum ok] ");
+        }
+        Ok(())
+    }
+
+    /// The application-layer dissectors chosen by port; `false` when none applies.
+    fn udp_app(
+        &mut self,
+        _cp: usize,
+        _length: u32,
+        _sport: u16,
+        _dport: u16,
+    ) -> Result<bool, Trunc> {
+        Ok(false)
     }
 }

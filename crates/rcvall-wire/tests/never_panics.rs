@@ -2,7 +2,10 @@
 //! truncation of valid packets.
 
 use proptest::prelude::*;
-use rcvall_wire::{format_json, format_line, parse, Direction, Interface, TimeStyle};
+use rcvall_wire::{
+    format_json, format_line, parse, Direction, Dump, Interface, TextOptions, TextPrinter,
+    TimeFormat, TimeStyle,
+};
 
 fn all_outputs(ip: &[u8], original_len: u32, ts: u64) {
     let s = parse(ip);
@@ -18,7 +21,32 @@ fn all_outputs(ip: &[u8], original_len: u32, ts: u64) {
         TimeStyle::UNIX_NANO,
     )
     .unwrap();
-    assert!(!line.contains('\n'), "{line:?}");
+    // Continuation lines (hex dumps of undecoded messages) start with a tab.
+    assert!(
+        line.lines().skip(1).all(|l| l.starts_with('\t')),
+        "{line:?}"
+    );
+    for verbose in [1, 2] {
+        let mut printer = TextPrinter::new(TextOptions {
+            time: TimeFormat::SinceFirst,
+            verbose,
+            dump: [Dump::HexAscii, Dump::Ascii][usize::from(verbose) - 1],
+            ..TextOptions::default()
+        });
+        let mut text = String::new();
+        for _ in 0..2 {
+            printer
+                .write_packet(&mut text, ts, None, None, ip, original_len)
+                .unwrap();
+        }
+        let mut quick = TextPrinter::new(TextOptions {
+            quick: true,
+            ..TextOptions::default()
+        });
+        quick
+            .write_packet(&mut text, ts, None, None, ip, original_len)
+            .unwrap();
+    }
     let mut json = String::new();
     format_json(
         &mut json,

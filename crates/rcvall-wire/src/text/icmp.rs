@@ -2,7 +2,11 @@
 
 use core::fmt::{self, Write};
 
-use super::{proto, Printer, R};
+use super::{proto, Printer, Trunc, R};
+
+/// RFC 4884's "original datagram" of 128 bytes plus the ICMP header, less an IP header: an
+/// ICMP message longer than this may carry extensions (tcpdump's `ICMP_EXTD_MINLEN`).
+const ICMP_EXTD_MINLEN: u32 = 156 - 20;
 
 impl Printer<'_> {
     /// `icmp_print` (non-verbose).
@@ -169,10 +173,96 @@ impl Printer<'_> {
             let inner_len = self.u16(inner + 2)?;
             let saved = self.snap;
             self.narrow(inner, u32::from(inner_len));
-            let r = self.ip4(inner, u32::from(inner_len));
+            // tcpdump reads the length again once narrowed: that read may be what fails.
+            let r = self
+                .u16(inner + 2)
+                .and_then(|len| self.ip4(inner, u32::from(len)));
             self.snap = saved;
             r?;
             self.proto = "icmp";
+        }
+        if self.verbose > 0 && plen > ICMP_EXTD_MINLEN && matches!(ty, 3 | 11 | 12) {
+            self.icmp_extensions(bp, plen)?;
+        }
+        Ok(())
+    }
+
+    /// RFC 4884 multi-part extensions after the quoted datagram (`icmp_print` at -v).
+    fn icmp_extensions(&mut self, bp: usize, plen: u32) -> R {
+        // struct icmp_ext_t: 8 header bytes, 128 of quoted datagram, then the extension header.
+        const EXT: usize = 136;
+        if !self.avail(bp, EXT + 5) {
+            return Err(Trunc);
+        }
+        let ext_len = (plen - ICMP_EXTD_MINLEN) as usize;
+        if self.u8(bp + 5)? == 0 {
+            if let Ok(ext) = self.bytes(bp + EXT, ext_len) {
+                if super::fold(super::ones_sum(ext, 0)) != 0 {
+                    return Ok(());
+                }
+            }
+        }
+        let version = self.u8(bp + EXT)? >> 4;
+        self.p(format_args!("\n\tICMP Multi-Part extension v{version}"));
+        if version != 2 {
+            self.ps(" packet not supported");
+            return Ok(());
+        }
+        if let Ok(ext) = self.bytes(bp + EXT, ext_len) {
+            let sum = self.u16(bp + EXT + 2)?;
+            let bad = if super::fold(super::ones_sum(ext, 0)) != 0 {
+                "in"
+            } else {
+                ""
+            };
+            self.p(format_args!(
+                ", checksum 0x{sum:04x} ({bad}correct), length {ext_len}"
+            ));
+        }
+        // u_int in tcpdump: a short extension wraps, and the walk then ends at the capture end.
+        let mut hlen = (ext_len as u32).wrapping_sub(4);
+        let mut obj = bp + EXT + 4;
+        while hlen > 4 {
+            if !self.avail(obj, 4) {
+                return Err(Trunc);
+            }
+            let obj_len = usize::from(self.u16(obj)?);
+            let class = self.u8(obj + 2)?;
+            let ctype = self.u8(obj + 3)?;
+            obj += 4;
+            let name = match class {
+                1 => "MPLS Stack Entry",
+                2 => "Interface Identification",
+                _ => "unknown",
+            };
+            self.p(format_args!(
+                "\n\t  {name} Object ({class}), Class-Type: {ctype}, length {obj_len}"
+            ));
+            hlen -= 4;
+            if class == 0 || obj_len < 4 {
+                return Ok(());
+            }
+            let obj_len = obj_len - 4;
+            let obj_len32 = obj_len as u32;
+            if class == 1 && ctype == 1 {
+                let raw = self.u32(obj)?;
+                self.p(format_args!(
+                    "\n\t    label {}, tc {}",
+                    raw >> 12,
+                    (raw >> 9) & 7
+                ));
+                if raw & 0x100 != 0 {
+                    self.ps(", [S]");
+                }
+                self.p(format_args!(", ttl {}", raw & 0xff));
+            } else {
+                self.unknown_data(obj, obj_len, "\n\t    ");
+            }
+            if hlen < obj_len32 {
+                break;
+            }
+            hlen -= obj_len32;
+            obj += obj_len;
         }
         Ok(())
     }

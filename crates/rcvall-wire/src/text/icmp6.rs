@@ -201,6 +201,9 @@ impl Printer<'_> {
                 } else {
                     let n = self.u16(bp + 6)?;
                     self.p(format_args!(", {n} group record(s)"));
+                    if self.verbose > 0 {
+                        self.mldv2_records(bp, length as usize, n)?;
+                    }
                 }
             }
             144 | 146 => {
@@ -220,6 +223,43 @@ impl Printer<'_> {
         }
         if self.verbose == 0 {
             self.p(format_args!(", length {length}"));
+        }
+        Ok(())
+    }
+
+    /// The group records of an MLDv2 report (`mldv2_report_print` at -v).
+    fn mldv2_records(&mut self, bp: usize, len: usize, groups: u16) -> R {
+        let mut group = 8usize;
+        for _ in 0..groups {
+            if len < group + 20 {
+                self.ps(" [invalid number of groups]");
+                return Ok(());
+            }
+            let a = self.addr(bp + group + 4, 16)?;
+            self.p(format_args!(" [gaddr {a}"));
+            let ty = self.u8(bp + group)?;
+            let name = ["is_in", "is_ex", "to_in", "to_ex", "allow", "block"];
+            match ty.checked_sub(1).and_then(|i| name.get(usize::from(i))) {
+                Some(n) => self.p(format_args!(" {n}")),
+                None => self.p(format_args!("  [v2-report-#{ty}]")),
+            }
+            let nsrcs = usize::from(self.u16(bp + group + 2)?);
+            if len < group + 20 + nsrcs * 16 {
+                self.p(format_args!(" [invalid number of sources {nsrcs}]"));
+                return Ok(());
+            }
+            if self.verbose == 1 {
+                self.p(format_args!(", {nsrcs} source(s)"));
+            } else {
+                self.ps(" {");
+                for j in 0..nsrcs {
+                    let s = self.addr(bp + group + 20 + 16 * j, 16)?;
+                    self.p(format_args!(" {s}"));
+                }
+                self.ps(" }");
+            }
+            group += 20 + nsrcs * 16;
+            self.ps("]");
         }
         Ok(())
     }

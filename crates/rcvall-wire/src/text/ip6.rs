@@ -103,16 +103,30 @@ impl Printer<'_> {
                         return Ok(());
                     }
                     self.ps("DSTOPT ");
+                    if self.verbose > 0 && !self.ip6_options(cp + 2, l as usize - 2, None)? {
+                        self.trunc_here();
+                        return Ok(());
+                    }
                     advance = i64::from(l);
                     found_ext = true;
                     nh = self.u8(cp)?;
                 }
                 proto::FRAGMENT => {
                     self.proto = "frag6";
+                    let ident = if self.verbose > 0 {
+                        Some(self.u32(cp + 4)?)
+                    } else {
+                        None
+                    };
                     let offlg = self.u16(cp + 2)?;
                     let plen = self.u16(b + 4)?;
                     let size = (40 + i64::from(plen) - (cp - b) as i64 - 8) as u64;
-                    self.p(format_args!("frag ({}|{})", offlg & 0xfff8, size));
+                    match ident {
+                        Some(id) => {
+                            self.p(format_args!("frag (0x{id:08x}:{}|{size})", offlg & 0xfff8))
+                        }
+                        None => self.p(format_args!("frag ({}|{size})", offlg & 0xfff8)),
+                    }
                     if offlg & 0xfff8 != 0 {
                         return Ok(());
                     }
@@ -175,7 +189,7 @@ impl Printer<'_> {
         Ok(())
     }
 
-    /// `hbhopt_process` + `ip6_opt_process` (non-verbose).
+    /// `hbhopt_process`.
     fn hbhopt(
         &mut self,
         cp: usize,
@@ -189,11 +203,31 @@ impl Printer<'_> {
             return Ok(-1);
         }
         self.ps("HBH ");
-        let ob = cp + 2;
-        let len = hbhlen as usize - 2;
+        if !self.ip6_options(
+            cp + 2,
+            hbhlen as usize - 2,
+            Some((found_jumbo, payload_len)),
+        )? {
+            self.trunc_here();
+            return Ok(-1);
+        }
+        Ok(i64::from(hbhlen))
+    }
+
+    /// `ip6_opt_process`: `false` where tcpdump gives up on the options (`goto trunc`).
+    /// `jumbo` is the hop-by-hop header's state; destination options have none.
+    fn ip6_options(
+        &mut self,
+        ob: usize,
+        len: usize,
+        mut jumbo: Option<(&mut bool, &mut u32)>,
+    ) -> Result<bool, Trunc> {
+        if len == 0 {
+            return Ok(true);
+        }
+        let v = self.verbose > 0;
         let mut seen_jumbo = false;
         let mut i = 0usize;
-        let mut bad = false;
         while i < len {
             let t = self.u8(ob + i)?;
             let optlen = if t == 0 {
@@ -201,84 +235,104 @@ impl Printer<'_> {
             } else if i + 1 < len {
                 usize::from(self.u8(ob + i + 1)?) + 2
             } else {
-                bad = true;
-                break;
+                return Ok(false);
             };
             if i + optlen > len {
-                bad = true;
-                break;
+                return Ok(false);
             }
             match t {
-                0 => {}
+                0 => {
+                    if v {
+                        self.ps("(pad1)");
+                    }
+                }
                 1 => {
                     if len - i < 2 {
                         self.ps("(padn: trunc)");
-                        bad = true;
-                        break;
+                        return Ok(false);
+                    }
+                    if v {
+                        self.ps("(padn)");
                     }
                 }
                 5 => {
                     if len - i < 4 {
                         self.ps("(rtalert: trunc)");
-                        bad = true;
-                        break;
+                        return Ok(false);
                     }
                     let l = self.u8(ob + i + 1)?;
                     if l != 2 {
                         self.p(format_args!("(rtalert: invalid len {l})"));
-                        bad = true;
-                        break;
+                        return Ok(false);
+                    }
+                    if v {
+                        let value = self.u16(ob + i + 2)?;
+                        self.p(format_args!("(rtalert: 0x{value:04x}) "));
                     }
                 }
                 0xc2 => {
                     if len - i < 6 {
                         self.ps("(jumbo: trunc)");
-                        bad = true;
-                        break;
+                        return Ok(false);
                     }
                     let l = self.u8(ob + i + 1)?;
                     if l != 4 {
                         self.p(format_args!("(jumbo: invalid len {l})"));
-                        bad = true;
-                        break;
+                        return Ok(false);
                     }
                     let jl = self.u32(ob + i + 2)?;
-                    if !seen_jumbo {
+                    let note = if seen_jumbo {
+                        " - already seen"
+                    } else {
                         seen_jumbo = true;
-                        if *payload_len == 0 && jl >= 65536 {
-                            *found_jumbo = true;
-                            *payload_len = jl;
+                        match jumbo.as_mut() {
+                            None => " - not a hop-by-hop option",
+                            Some((_, payload_len)) if **payload_len != 0 => " - payload len != 0",
+                            Some(_) if jl < 65536 => " - < 65536",
+                            Some((found, payload_len)) => {
+                                **found = true;
+                                **payload_len = jl;
+                                ""
+                            }
                         }
+                    };
+                    if v {
+                        self.p(format_args!("(jumbo: {jl}{note}) "));
                     }
                 }
                 0xc9 => {
                     if len - i < 18 {
                         self.ps("(homeaddr: trunc)");
-                        bad = true;
-                        break;
+                        return Ok(false);
                     }
                     let l = self.u8(ob + i + 1)?;
                     if l < 16 {
                         self.p(format_args!("(homeaddr: invalid len {l})"));
-                        bad = true;
-                        break;
+                        return Ok(false);
+                    }
+                    if v {
+                        // Sub-options after the address (ip6_sopt_print) are not decoded.
+                        let a = self.addr(ob + i + 2, 16)?;
+                        self.p(format_args!("(homeaddr: {a})"));
                     }
                 }
                 _ => {
                     if len - i < 2 {
                         self.p(format_args!("(type {t}: trunc)"));
-                        bad = true;
-                        break;
+                        return Ok(false);
+                    }
+                    if v {
+                        let l = self.u8(ob + i + 1)?;
+                        self.p(format_args!("(opt_type 0x{t:02x}: len={l})"));
                     }
                 }
             }
             i += optlen;
         }
-        if bad {
-            self.trunc_here();
-            return Ok(-1);
+        if v {
+            self.ps(" ");
         }
-        Ok(i64::from(hbhlen))
+        Ok(true)
     }
 
     /// `rt6_print`.
@@ -297,7 +351,7 @@ impl Printer<'_> {
         let first_addr = match ty {
             0 | 2 => {
                 let rsv = self.u32(cp + 4)?;
-                if rsv != 0 {
+                if rsv != 0 || self.verbose > 0 {
                     self.p(format_args!(", rsv=0x{rsv:x}"));
                 }
                 cp + 8
@@ -306,7 +360,7 @@ impl Printer<'_> {
                 let last = self.u8(cp + 4)?;
                 self.p(format_args!(", last-entry={last}"));
                 let flags = self.u8(cp + 5)?;
-                if flags != 0 {
+                if flags != 0 || self.verbose > 0 {
                     self.p(format_args!(", flags=0x{flags:x}"));
                 }
                 let tag = self.u16(cp + 6)?;

@@ -10,6 +10,9 @@ impl Printer<'_> {
         let ah_len = self.u8(bp + 1)?;
         let hdr_len = (usize::from(ah_len) + 2) * 4;
         self.ps("(");
+        if self.verbose > 0 {
+            self.p(format_args!("length={ah_len}({hdr_len}-bytes),"));
+        }
         let reserved = self.u16(bp + 2)?;
         if reserved != 0 {
             self.p(format_args!("reserved=0x{reserved:x}[MustBeZero],"));

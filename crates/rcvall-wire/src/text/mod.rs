@@ -337,6 +337,19 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// `fn_print_char`: a byte as `cat -v` shows it (`M-` for the high bit, `^` for controls).
+    fn print_char(&mut self, mut c: u8) {
+        if c >= 0x80 {
+            c &= 0x7f;
+            self.ps("M-");
+        }
+        if !(0x20..=0x7e).contains(&c) {
+            c ^= 0x40;
+            self.ps("^");
+        }
+        self.s.push(char::from(c));
+    }
+
     /// `print_unknown_data`: a hex dump of what is captured of `len` bytes at `off`.
     fn unknown_data(&mut self, off: usize, len: usize, indent: &str) {
         if off > self.snap {
@@ -349,13 +362,57 @@ impl<'a> Printer<'a> {
         let _ = dump::hex_with(&mut self.s, indent, &self.buf[off..off + len]);
     }
 
+    /// `ip6_finddst`: the offset of the address the IPv6 pseudo-header uses, the last one of a
+    /// routing header (RFC 8200 8.1) or else the header's destination.
+    fn ip6_final_dst(&self, iph: usize) -> Result<usize, Trunc> {
+        let mut dst = iph + 24;
+        let mut cp = iph;
+        let mut advance = 40usize;
+        let mut nh = self.u8(iph + 6)?;
+        while cp < self.snap {
+            cp += advance;
+            match nh {
+                proto::HOPOPTS | proto::DSTOPTS | 62 | 135 => {
+                    advance = (usize::from(self.u8(cp + 1)?) + 1) << 3;
+                    nh = self.u8(cp)?;
+                }
+                proto::FRAGMENT => {
+                    advance = 8;
+                    nh = self.u8(cp)?;
+                }
+                proto::ROUTING => {
+                    if !self.avail(cp, 4) {
+                        break;
+                    }
+                    let len = usize::from(self.u8(cp + 1)?);
+                    match self.u8(cp + 2)? {
+                        0 | 2 if len % 2 == 0 => {
+                            for i in 0..len / 2 {
+                                let at = cp + 8 + 16 * i;
+                                if !self.avail(at, 16) {
+                                    break;
+                                }
+                                dst = at;
+                            }
+                        }
+                        4 if len % 2 == 0 && self.avail(cp + 8, 16) => dst = cp + 8,
+                        _ => {}
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        Ok(dst)
+    }
+
     /// `in_cksum` over the pseudo-header of the IP header at `iph` and `length` bytes at `bp`
-    /// (all captured): 0 when the checksum is right. IPv6 uses the header's destination, not a
-    /// routing header's final one.
+    /// (all captured): 0 when the checksum is right.
     fn transport_cksum(&self, iph: usize, nh: u8, bp: usize, length: u32) -> Result<u16, Trunc> {
         let mut sum = 0u32;
         if self.u8(iph)? >> 4 == 6 {
-            sum = ones_sum(self.bytes(iph + 8, 32)?, sum);
+            sum = ones_sum(self.bytes(iph + 8, 16)?, sum);
+            sum = ones_sum(self.bytes(self.ip6_final_dst(iph)?, 16)?, sum);
             sum = ones_sum(&length.to_be_bytes(), sum);
         } else {
             sum = ones_sum(self.bytes(iph + 12, 8)?, sum);

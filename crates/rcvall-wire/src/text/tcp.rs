@@ -207,7 +207,30 @@ impl Printer<'_> {
             ));
             return Err(Trunc);
         }
+        let data = bp + hlen as usize;
+        if flags & tcp_flags::RST != 0 && self.verbose > 0 {
+            self.rst_data(data, length);
+        }
         Ok(())
+    }
+
+    /// `print_tcp_rst_data`: the text a reset may carry (RFC 1122 4.2.2.12), at most 30 bytes.
+    fn rst_data(&mut self, mut cp: usize, length: u32) {
+        let all = self.avail(cp, length as usize);
+        self.ps(if all { " [RST" } else { " [!RST" });
+        let mut left = length;
+        if left > 30 {
+            left = 30;
+            self.ps("+");
+        }
+        self.ps(" ");
+        while left > 0 && cp < self.snap {
+            let c = self.buf[cp];
+            self.print_char(c);
+            cp += 1;
+            left -= 1;
+        }
+        self.ps("]");
     }
 
     fn tcp_options(

@@ -18,7 +18,10 @@ use crate::time::{Clock, Precision, TimeFormat, TimeStyle};
 use crate::tz::TimeZone;
 use crate::Direction;
 
+mod domain;
+mod domain_names;
 mod dump;
+mod http;
 mod icmp;
 mod icmp6;
 mod ip;

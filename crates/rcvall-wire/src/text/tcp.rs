@@ -79,6 +79,38 @@ impl SeqTable {
     }
 }
 
+/// The dissectors `tcp_print` hands a segment's data to, in its order of precedence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TcpApp {
+    Http,
+    Domain,
+    /// One tcpdump decodes and this printer does not.
+    Other,
+}
+
+impl TcpApp {
+    pub(super) fn choose(sport: u16, dport: u16) -> Option<TcpApp> {
+        let any = |ports: &[u16]| ports.iter().any(|&p| sport == p || dport == p);
+        Some(
+            if any(&[
+                23, 25, 43, 179, 1723, 6379, 22, 139, 445, 10288, 6633, 6653, 21,
+            ]) {
+                TcpApp::Other
+            } else if any(&[80, 8080]) {
+                TcpApp::Http
+            } else if any(&[554, 8554]) {
+                TcpApp::Other
+            } else if any(&[53]) {
+                TcpApp::Domain
+            } else if any(&[639, 323, 646, 2049]) {
+                TcpApp::Other
+            } else {
+                return None;
+            },
+        )
+    }
+}
+
 impl Printer<'_> {
     /// `tcp_print`.
     pub(super) fn tcp(&mut self, bp: usize, length: u32, iph: usize, fragmented: bool) -> R {
@@ -210,6 +242,15 @@ impl Printer<'_> {
         let data = bp + hlen as usize;
         if flags & tcp_flags::RST != 0 && self.verbose > 0 {
             self.rst_data(data, length);
+            return Ok(());
+        }
+        match TcpApp::choose(sport, dport) {
+            Some(TcpApp::Http) => {
+                self.ps(": ");
+                self.http(data, length)?;
+            }
+            Some(TcpApp::Domain) => self.domain(data, length, true, false)?,
+            _ => {}
         }
         Ok(())
     }

@@ -91,14 +91,73 @@ impl Printer<'_> {
         Ok(())
     }
 
-    /// The application-layer dissectors chosen by port; `false` when none applies.
-    fn udp_app(
-        &mut self,
-        _cp: usize,
-        _length: u32,
-        _sport: u16,
-        _dport: u16,
-    ) -> Result<bool, Trunc> {
-        Ok(false)
+    /// The application-layer dissector tcpdump chooses by port; `false` when it is one this
+    /// printer does not mirror, or none (the line then ends `UDP, length N`).
+    fn udp_app(&mut self, cp: usize, length: u32, sport: u16, dport: u16) -> Result<bool, Trunc> {
+        match UdpApp::choose(sport, dport) {
+            Some(UdpApp::Domain) => self.domain(cp, length, false, false)?,
+            Some(UdpApp::MulticastDomain) => self.domain(cp, length, false, true)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// The dissectors `udp_print` hands a datagram to, in its order of precedence (the first whose
+/// port matches wins, even when this printer does not mirror it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum UdpApp {
+    Domain,
+    MulticastDomain,
+    Bootp,
+    Ntp,
+    Dhcp6,
+    Vxlan,
+    Geneve,
+    /// One tcpdump decodes and this printer does not.
+    Other,
+}
+
+impl UdpApp {
+    pub(super) fn choose(sport: u16, dport: u16) -> Option<UdpApp> {
+        let either = |p: u16| sport == p || dport == p;
+        let any = |ports: &[u16]| ports.iter().any(|&p| either(p));
+        Some(if either(53) {
+            UdpApp::Domain
+        } else if either(5353) {
+            UdpApp::MulticastDomain
+        } else if any(&[525, 69]) {
+            UdpApp::Other
+        } else if any(&[67, 68]) {
+            UdpApp::Bootp
+        } else if any(&[520, 654, 500, 4500, 7500, 8500, 161, 162]) {
+            UdpApp::Other
+        } else if either(123) {
+            UdpApp::Ntp
+        } else if any(&[88, 750, 1701, 137, 138, 2103, 2104, 521])
+            || dport == 3456
+            || (7000..=7009).contains(&sport)
+            || (7000..=7009).contains(&dport)
+        {
+            UdpApp::Other
+        } else if any(&[546, 547]) {
+            UdpApp::Dhcp6
+        } else if any(&[
+            5359, 6696, 6697, 8231, 496, 1645, 1646, 1812, 1813, 1700, 3799, 921, 646, 698, 3503,
+            701, 1589, 6343, 12223, 5060, 514, 8472,
+        ]) || matches!(dport, 4567 | 1985 | 3784 | 4784 | 6784 | 3785 | 12222)
+            || sport == 49152
+            || sport == 12222
+        {
+            UdpApp::Other
+        } else if either(4789) {
+            UdpApp::Vxlan
+        } else if either(6081) {
+            UdpApp::Geneve
+        } else if any(&[4342, 4790, 17754, 6635, 319, 320, 30490]) {
+            UdpApp::Other
+        } else {
+            return None;
+        })
     }
 }

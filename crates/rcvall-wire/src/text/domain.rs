@@ -701,7 +701,7 @@ impl Printer<'_> {
     }
 
     /// `unsigned_relts_print`: seconds as `1w2d3h4m5s`.
-    fn relts(&mut self, mut secs: u32) {
+    pub(super) fn relts(&mut self, mut secs: u32) {
         if secs == 0 {
             self.ps("0s");
             return;

@@ -24,16 +24,20 @@ mod dump;
 mod http;
 mod icmp;
 mod icmp6;
+mod igmp;
 mod ip;
 mod ip6;
 mod ipsec;
+mod ntp;
 mod tcp;
+mod tunnel;
 mod udp;
 
 /// IP protocol numbers used by the printer.
 pub(crate) mod proto {
     pub const HOPOPTS: u8 = 0;
     pub const ICMP: u8 = 1;
+    pub const IGMP: u8 = 2;
     pub const IPV4: u8 = 4;
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
@@ -41,6 +45,7 @@ pub(crate) mod proto {
     pub const IPV6: u8 = 41;
     pub const ROUTING: u8 = 43;
     pub const FRAGMENT: u8 = 44;
+    pub const GRE: u8 = 47;
     pub const ESP: u8 = 50;
     pub const AH: u8 = 51;
     pub const ICMPV6: u8 = 58;
@@ -313,6 +318,14 @@ impl<'a> Printer<'a> {
                         self.ps("[ICMPv6 requires IPv6] (invalid)");
                     }
                 }
+                proto::IGMP => {
+                    if ver == 4 {
+                        self.igmp(bp, length)?;
+                    } else {
+                        self.ps("[IGMP requires IPv4] (invalid)");
+                    }
+                }
+                proto::GRE => self.gre(bp, length)?,
                 proto::ND => self.p(format_args!(" nd {length}")),
                 proto::IPV4 => self.ip4(bp, length)?,
                 proto::IPV6 => self.ip6(bp, length)?,
@@ -351,6 +364,22 @@ impl<'a> Printer<'a> {
             self.ps("^");
         }
         self.s.push(char::from(c));
+    }
+
+    /// `ND_DEFAULTPRINT`: a hex and ASCII dump of `len` bytes at `off`, then the truncation
+    /// marker when the capture holds fewer.
+    fn default_print(&mut self, off: usize, len: u32) -> R {
+        let have = self.snap.saturating_sub(off);
+        let n = (len as usize).min(have);
+        let _ = dump::write(
+            &mut self.s,
+            Dump::HexAscii,
+            &self.buf[off.min(self.buf.len())..][..n],
+        );
+        if (len as usize) > have {
+            return Err(Trunc);
+        }
+        Ok(())
     }
 
     /// `print_unknown_data`: a hex dump of what is captured of `len` bytes at `off`.

@@ -350,6 +350,96 @@ fn other_protocols() -> Vec<(String, Vec<u8>)> {
         ));
         out.push((format!("http-{what}-6"), ipv6(6, s6, d6, &t)));
     }
+    // MPTCP options (RFC 8684) of every subtype, in the segments they belong in, and SACK.
+    let key = [1u8, 2, 3, 4, 5, 6, 7, 8];
+    let mptcp: Vec<(&str, u8, Vec<u8>)> = vec![
+        (
+            "capable-syn",
+            0x02,
+            [vec![30, 12, 0x01, 0x81], key.to_vec()].concat(),
+        ),
+        ("capable-syn-v1", 0x02, vec![30, 4, 0x01, 0x01]),
+        (
+            "capable-ack",
+            0x10,
+            [vec![30, 20, 0x00, 0x01], key.to_vec(), key.to_vec()].concat(),
+        ),
+        ("capable-bad", 0x18, vec![30, 4, 0x01, 0x01]),
+        ("capable-v9", 0x02, vec![30, 4, 0x09, 0x01]),
+        (
+            "join-syn",
+            0x02,
+            vec![30, 12, 0x11, 3, 0, 0, 0, 9, 0xa, 0xb, 0xc, 0xd],
+        ),
+        (
+            "join-synack",
+            0x12,
+            [vec![30, 16, 0x10, 3], key.to_vec(), vec![0, 0, 0, 5]].concat(),
+        ),
+        (
+            "join-ack",
+            0x10,
+            [vec![30, 24, 0x10, 0], vec![0xab; 20]].concat(),
+        ),
+        (
+            "dss",
+            0x10,
+            vec![
+                30, 20, 0x20, 0x05, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 100, 0, 0,
+            ],
+        ),
+        (
+            "dss-fin-64",
+            0x11,
+            [
+                vec![30, 28, 0x20, 0x1f],
+                key.to_vec(),
+                key.to_vec(),
+                vec![0, 0, 0, 3, 0, 1, 0x12, 0x34],
+            ]
+            .concat(),
+        ),
+        ("dss-bad", 0x10, vec![30, 6, 0x20, 0x05, 0, 0]),
+        ("add-addr4", 0x10, vec![30, 8, 0x30, 2, 198, 18, 0, 9]),
+        (
+            "add-addr4-port-hmac",
+            0x10,
+            [
+                vec![30, 18, 0x30, 2, 198, 18, 0, 9, 0x1f, 0x90],
+                key.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "add-addr6",
+            0x10,
+            [vec![30, 20, 0x30, 3], v6addr("2001:db8::9").to_vec()].concat(),
+        ),
+        ("rem-addr", 0x10, vec![30, 5, 0x40, 1, 2]),
+        ("prio", 0x10, vec![30, 4, 0x51, 7]),
+        ("fail", 0x10, [vec![30, 12, 0x60, 0], key.to_vec()].concat()),
+        (
+            "fast-close",
+            0x10,
+            [vec![30, 12, 0x70, 0], key.to_vec()].concat(),
+        ),
+        ("unknown", 0x10, vec![30, 4, 0x90, 0]),
+        (
+            "sack",
+            0x10,
+            vec![
+                1, 1, 5, 18, 0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0, 0, 40,
+            ],
+        ),
+    ];
+    for (what, flags, opt) in mptcp {
+        let t = tcp(40_001, 40_002, 1000, 2000, flags, 512, 0, &opt, b"");
+        out.push((
+            format!("mptcp-{what}-4"),
+            ipv4(6, s4, d4, 8, 0x4000, &[], &t),
+        ));
+        out.push((format!("mptcp-{what}-6"), ipv6(6, s6, d6, &t)));
+    }
     // NTP: client, server with a key and digest, stratum 1 with a text id, control, short.
     let ntp_time = |status: u8, stratum: u8, refid: [u8; 4], extra: &[u8]| {
         let mut m = vec![status, stratum, 6, 0xe9];
@@ -718,6 +808,24 @@ fn protocol_of(what: &str) -> String {
     format!("{p}{transport}")
 }
 
+/// Lines that differ on purpose (README, "Deliberate deviations"): payloads this printer does
+/// not decode inside the decoded protocols.
+fn documented_gap(ours: &str) -> bool {
+    // An 802.3 length where an ethertype would be: LLC is not decoded.
+    let llc = ours
+        .split("ethertype Unknown (0x")
+        .skip(1)
+        .any(|rest| u16::from_str_radix(&rest[..4.min(rest.len())], 16).is_ok_and(|t| t <= 0x05dc));
+    llc || [
+        "igmp dvmrp",
+        "igmp pimv1",
+        "gre-proto-0x",
+        "geneve-proto-0x",
+    ]
+    .iter()
+    .any(|g| ours.contains(g))
+}
+
 #[test]
 fn protocols_match_tcpdump() {
     let pkts = corpus();
@@ -726,7 +834,7 @@ fn protocols_match_tcpdump() {
     let file = dir.join("proto.pcap");
     write_pcap(&file, &pkts);
     let mut failures = Vec::new();
-    let mut table: BTreeMap<(String, u8), (usize, usize)> = BTreeMap::new();
+    let mut table: BTreeMap<(String, u8), (usize, usize, usize)> = BTreeMap::new();
     for verbose in 0..=3u8 {
         let mut args = vec!["-n", "-#", "-tt"];
         let flag = format!("-{}", "v".repeat(verbose.into()));
@@ -749,6 +857,8 @@ fn protocols_match_tcpdump() {
             entry.1 += 1;
             if ours == *t {
                 entry.0 += 1;
+            } else if documented_gap(&ours) {
+                entry.2 += 1;
             } else {
                 failures.push(format!(
                     "[{flag}] {} {:02x?}\n  tcpdump: {t:?}\n  ours:    {ours:?}",
@@ -762,9 +872,9 @@ fn protocols_match_tcpdump() {
         "agreement per protocol and verbosity ({} packets):",
         pkts.len()
     );
-    for ((proto, v), (same, total)) in &table {
+    for ((proto, v), (same, total, gaps)) in &table {
         eprintln!(
-            "  {proto:<10} -{:<3} {same:>5}/{total} ({:.1} %)",
+            "  {proto:<10} -{:<3} {same:>5}/{total} ({:.1} %), {gaps} documented gaps",
             "v".repeat((*v).into()),
             100.0 * *same as f64 / *total as f64
         );

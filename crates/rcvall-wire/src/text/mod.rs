@@ -28,6 +28,7 @@ mod igmp;
 mod ip;
 mod ip6;
 mod ipsec;
+mod mptcp;
 mod ntp;
 mod tcp;
 mod tunnel;

@@ -210,7 +210,7 @@ impl Printer<'_> {
         }
         if hlen > 20 {
             self.ps(", options [");
-            match self.tcp_options(bp + 20, hlen - 20, sack_base)? {
+            match self.tcp_options(bp + 20, hlen - 20, sack_base, flags)? {
                 OptEnd::Done => self.ps("]"),
                 OptEnd::Bad { any } => {
                     self.ps("[bad opt]");
@@ -279,6 +279,7 @@ impl Printer<'_> {
         mut cp: usize,
         mut hlen: u32,
         sack_base: u32,
+        flags: u8,
     ) -> Result<OptEnd, Trunc> {
         let mut any = false;
         while hlen > 0 {
@@ -434,9 +435,21 @@ impl Printer<'_> {
                     self.p(format_args!(" {uto}"));
                     2
                 }
+                30 => {
+                    let d = len - 2;
+                    lencheck!(d);
+                    // tcpdump narrows the capture to the option while mptcp_print runs.
+                    let saved = self.snap;
+                    self.snap = self.snap.min(cp - 2 + len as usize);
+                    let ok = self.mptcp(cp - 2, len, flags);
+                    self.snap = saved;
+                    if !ok? {
+                        return Ok(OptEnd::Bad { any });
+                    }
+                    d
+                }
                 _ => {
-                    // Options whose decoders are not mirrored (mptcp)
-                    // and unknown ones print as hex, like tcpdump's default case.
+                    // Unknown options print as hex, like tcpdump's default case.
                     let d = len - 2;
                     if d > 0 {
                         self.ps(" 0x");

@@ -839,9 +839,7 @@ pub fn known_gap_packet(data: &[u8], ours: &str) -> bool {
         rcvall_wire::Transport::Udp(u) => Some((u.src_port, u.dst_port)),
         _ => None,
     };
-    known_gap(ours)
-        || ours.contains("mptcp")
-        || ports.is_some_and(|(s, d)| app_port(s) || app_port(d))
+    known_gap(ours) || ports.is_some_and(|(s, d)| app_port(s) || app_port(d))
 }
 
 /// Whether our line is one of the documented gaps (see the crate docs), judged from our output.

@@ -102,10 +102,10 @@ impl Printer<'_> {
     }
 
     fn mp_join(&mut self, opt: usize, len: u32, flags: u8) -> Result<bool, Trunc> {
-        if !(len == 12 && flags & SYN != 0)
-            && !(len == 16 && flags & (SYN | ACK) == (SYN | ACK))
-            && !(len == 24 && flags & ACK != 0)
-        {
+        let valid = (len == 12 && flags & SYN != 0)
+            || (len == 16 && flags & (SYN | ACK) == (SYN | ACK))
+            || (len == 24 && flags & ACK != 0);
+        if !valid {
             return Ok(false);
         }
         if len != 24 {

@@ -440,6 +440,230 @@ fn other_protocols() -> Vec<(String, Vec<u8>)> {
         ));
         out.push((format!("mptcp-{what}-6"), ipv6(6, s6, d6, &t)));
     }
+    // DHCP: a discover with the options clients send, an offer with the ones servers send,
+    // a relayed request with agent options, sname/file, a non-Ethernet client, a bad cookie.
+    let bootp = |op: u8,
+                 htype: u8,
+                 hlen: u8,
+                 flags: u16,
+                 ips: [[u8; 4]; 4],
+                 sname: &[u8],
+                 options: &[u8]| {
+        let mut m = vec![op, htype, hlen, 1, 0x12, 0x34, 0x56, 0x78, 0, 3];
+        m.extend_from_slice(&flags.to_be_bytes());
+        for ip in ips {
+            m.extend_from_slice(&ip);
+        }
+        m.extend_from_slice(&[2, 0, 0, 0, 0, 0x42]);
+        m.extend_from_slice(&[0; 10]);
+        let mut name = sname.to_vec();
+        name.resize(64, 0);
+        m.extend_from_slice(&name);
+        let mut file = if sname.is_empty() {
+            vec![]
+        } else {
+            b"pxelinux.0".to_vec()
+        };
+        file.resize(128, 0);
+        m.extend_from_slice(&file);
+        m.extend_from_slice(options);
+        m
+    };
+    let cookie = [99u8, 130, 83, 99];
+    let discover = [
+        &cookie[..],
+        &[
+            53, 1, 1, 61, 7, 1, 2, 0, 0, 0, 0, 0x42, 50, 4, 198, 18, 0, 50, 12, 4, b'h', b'o',
+            b's', b't',
+        ],
+        &[55, 9, 1, 3, 6, 15, 119, 252, 42, 121, 200],
+        &[
+            57, 2, 5, 0xdc, 60, 5, b'M', b'S', b'F', b'T', b' ', 81, 6, 0x05, 0, 0, b'a', b'.',
+            b'b', 77, 4, 3, b'a', b'b', b'c',
+        ],
+        &[0, 0, 255],
+    ]
+    .concat();
+    let offer = [
+        &cookie[..],
+        &[
+            53, 1, 2, 54, 4, 198, 18, 0, 1, 51, 4, 0, 0, 0x0e, 0x10, 1, 4, 255, 255, 255, 0,
+        ],
+        &[
+            3, 4, 198, 18, 0, 1, 6, 8, 198, 18, 0, 53, 198, 18, 0, 54, 15, 7, b'e', b'x', b'.',
+            b'c', b'o', b'm', 0,
+        ],
+        &[
+            121, 13, 24, 198, 18, 5, 198, 18, 0, 1, 0, 198, 18, 0, 1, 58, 4, 0, 0, 7, 8, 46, 1, 2,
+            52, 1, 3, 19, 1, 0,
+        ],
+        &[43, 3, 1, 2, 3, 150, 2, 0, 1, 255],
+    ]
+    .concat();
+    let relayed = [
+        &cookie[..],
+        &[
+            53, 1, 3, 82, 12, 1, 4, b'e', b't', b'h', b'0', 2, 2, 0xab, 0xcd, 9, 0,
+        ],
+        &[
+            82, 5, 1, 9, b'x', b'y', b'z', 61, 3, 0, b'i', b'd', 99, 4, 1, 2, 3, 4, 255,
+        ],
+    ]
+    .concat();
+    let z = [0u8; 4];
+    let dhcps: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "discover",
+            bootp(1, 1, 6, 0x8000, [z, z, z, z], b"", &discover),
+        ),
+        (
+            "offer",
+            bootp(
+                2,
+                1,
+                6,
+                0,
+                [z, [198, 18, 0, 50], [198, 18, 0, 1], z],
+                b"boot.example",
+                &offer,
+            ),
+        ),
+        (
+            "request-relayed",
+            bootp(
+                1,
+                1,
+                6,
+                0,
+                [[198, 18, 0, 50], z, z, [198, 18, 7, 1]],
+                b"",
+                &relayed,
+            ),
+        ),
+        (
+            "infiniband",
+            bootp(
+                1,
+                32,
+                0,
+                0,
+                [z, z, z, z],
+                b"",
+                &[&cookie[..], &[53, 1, 8, 255]].concat(),
+            ),
+        ),
+        (
+            "vendor",
+            bootp(2, 1, 6, 0, [z, z, z, z], b"", &[1, 2, 3, 4]),
+        ),
+        ("cmu", bootp(2, 1, 6, 0, [z, z, z, z], b"", b"CMU\0")),
+        ("short", vec![1, 1, 6, 0, 0, 0]),
+    ];
+    for (what, m) in dhcps {
+        let (sp, dp) = if what.starts_with("offer") || what == "vendor" {
+            (67, 68)
+        } else {
+            (68, 67)
+        };
+        let u = udp(sp, dp, &m);
+        out.push((format!("dhcp-{what}-4"), ipv4(17, s4, d4, 10, 0, &[], &u)));
+    }
+    // DHCPv6: solicit, advertise with addresses and servers, relay, status codes.
+    let opt6 = |ty: u16, body: &[u8]| {
+        [
+            ty.to_be_bytes().to_vec(),
+            (body.len() as u16).to_be_bytes().to_vec(),
+            body.to_vec(),
+        ]
+        .concat()
+    };
+    let duid = opt6(
+        1,
+        &[0, 1, 0, 1, 0x2a, 0x3b, 0x4c, 0x5d, 2, 0, 0, 0, 0, 0x42],
+    );
+    let iaaddr = opt6(
+        5,
+        &[
+            v6addr("2001:db8:6::10").to_vec(),
+            vec![0, 0, 0x0e, 0x10, 0, 0, 0x1c, 0x20],
+        ]
+        .concat(),
+    );
+    let solicit = [
+        vec![1, 0xab, 0xcd, 0xef],
+        duid.clone(),
+        opt6(8, &[0, 0]),
+        opt6(6, &[0, 23, 0, 24, 0, 99]),
+        opt6(3, &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
+        opt6(14, &[]),
+    ]
+    .concat();
+    let advertise = [
+        vec![2, 0xab, 0xcd, 0xef],
+        duid.clone(),
+        opt6(2, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]),
+        opt6(
+            3,
+            &[
+                vec![0, 0, 0, 1, 0, 0, 7, 8, 0, 0, 0x0b, 0xb8],
+                iaaddr.clone(),
+            ]
+            .concat(),
+        ),
+        opt6(23, &v6addr("2001:db8::53")),
+        opt6(24, &[7, b'e', b'x', b'a', b'm', b'p', b'l', b'e', 0]),
+        opt6(7, &[255]),
+        opt6(13, &[0, 2, b'n', b'o']),
+        opt6(
+            25,
+            &[
+                vec![0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0],
+                opt6(
+                    26,
+                    &[
+                        vec![0, 0, 1, 0, 0, 0, 2, 0, 56],
+                        v6addr("2001:db8:ff::").to_vec(),
+                    ]
+                    .concat(),
+                ),
+            ]
+            .concat(),
+        ),
+    ]
+    .concat();
+    let relay = [
+        vec![12, 0],
+        v6addr("2001:db8:1::1").to_vec(),
+        v6addr("fe80::2").to_vec(),
+        opt6(18, b"eth0-abcdefghij"),
+        opt6(9, &solicit),
+    ]
+    .concat();
+    let dhcp6s: Vec<(&str, Vec<u8>)> = vec![
+        ("solicit", solicit.clone()),
+        ("advertise", advertise),
+        ("relay-fwd", relay),
+        (
+            "reconfigure",
+            [
+                vec![10, 0, 0, 1],
+                opt6(19, &[5]),
+                opt6(20, &[]),
+                opt6(4, &[0, 0, 0, 9]),
+            ]
+            .concat(),
+        ),
+        ("bad-len", [vec![7, 0, 0, 1], opt6(8, &[1, 2, 3])].concat()),
+        ("unknown", vec![99, 0, 0, 1]),
+        ("short", vec![1, 0]),
+    ];
+    for (what, m) in dhcp6s {
+        let u = udp(546, 547, &m);
+        out.push((
+            format!("dhcp6-{what}-6"),
+            ipv6(17, v6addr("fe80::1"), v6addr("ff02::1:2"), &u),
+        ));
+    }
     // NTP: client, server with a key and digest, stratum 1 with a text id, control, short.
     let ntp_time = |status: u8, stratum: u8, refid: [u8; 4], extra: &[u8]| {
         let mut m = vec![status, stratum, 6, 0xe9];

@@ -18,6 +18,9 @@ use crate::time::{Clock, Precision, TimeFormat, TimeStyle};
 use crate::tz::TimeZone;
 use crate::Direction;
 
+mod bootp;
+mod bootp_names;
+mod dhcp6;
 mod domain;
 mod domain_names;
 mod dump;

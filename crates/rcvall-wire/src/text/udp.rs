@@ -97,7 +97,9 @@ impl Printer<'_> {
         match UdpApp::choose(sport, dport) {
             Some(UdpApp::Domain) => self.domain(cp, length, false, false)?,
             Some(UdpApp::MulticastDomain) => self.domain(cp, length, false, true)?,
+            Some(UdpApp::Bootp) => self.bootp(cp, length)?,
             Some(UdpApp::Ntp) => self.ntp(cp, length)?,
+            Some(UdpApp::Dhcp6) => self.dhcp6(cp, length)?,
             Some(UdpApp::Vxlan) => self.vxlan(cp, length)?,
             Some(UdpApp::Geneve) => self.geneve(cp, length)?,
             _ => return Ok(false),

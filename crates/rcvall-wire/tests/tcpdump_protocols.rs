@@ -664,6 +664,83 @@ fn other_protocols() -> Vec<(String, Vec<u8>)> {
             ipv6(17, v6addr("fe80::1"), v6addr("ff02::1:2"), &u),
         ));
     }
+    // SCTP: the chunks of an association's life, bundled, padded, malformed.
+    let chunk = |ty: u8, flags: u8, body: &[u8]| {
+        let mut c = vec![ty, flags];
+        c.extend_from_slice(&((4 + body.len()) as u16).to_be_bytes());
+        c.extend_from_slice(body);
+        while c.len() % 4 != 0 {
+            c.push(0);
+        }
+        c
+    };
+    let init = [
+        vec![0, 0, 0x12, 0x34, 0, 1, 0, 0, 0, 10, 0, 10, 0, 0, 0, 1],
+        vec![0, 5, 0, 8, 198, 18, 0, 1],
+    ]
+    .concat();
+    let data = |flags: u8, ppid: u32, payload: &[u8]| {
+        chunk(
+            0,
+            flags,
+            &[
+                vec![0, 0, 0, 7, 0, 1, 0, 2],
+                ppid.to_be_bytes().to_vec(),
+                payload.to_vec(),
+            ]
+            .concat(),
+        )
+    };
+    let sack = [
+        vec![0, 0, 0, 6, 0, 1, 0, 0, 0, 2, 0, 1],
+        vec![0, 2, 0, 3, 0, 5, 0, 9],
+        vec![0, 0, 0, 4],
+    ]
+    .concat();
+    let sctps: Vec<(&str, Vec<u8>)> = vec![
+        ("init", chunk(1, 0, &init)),
+        (
+            "init-ack",
+            chunk(2, 0, &[init.clone(), vec![0, 7, 0, 8, 1, 2, 3, 4]].concat()),
+        ),
+        (
+            "cookie",
+            [chunk(10, 0, &[9; 20]), data(3, 46, b"hello")].concat(),
+        ),
+        (
+            "data-frag",
+            [data(2, 0, b"abc"), data(4, 3, b"m3ua"), data(1, 99, b"z")].concat(),
+        ),
+        ("sack", chunk(3, 0, &sack)),
+        (
+            "hb",
+            [
+                chunk(4, 0, &[0, 1, 0, 8, 1, 2, 3, 4]),
+                chunk(5, 0, &[0, 1, 0, 8, 1, 2, 3, 4]),
+            ]
+            .concat(),
+        ),
+        (
+            "shutdown",
+            [
+                chunk(7, 0, &[0, 0, 0, 7]),
+                chunk(8, 0, &[]),
+                chunk(14, 0, &[]),
+                chunk(6, 1, &[]),
+            ]
+            .concat(),
+        ),
+        ("unknown", chunk(0x42, 0, &[1, 2, 3])),
+        ("bad-len", vec![0, 0, 0, 2]),
+        ("short-data", chunk(0, 3, &[0, 0, 0, 1])),
+        ("cut-desc", vec![0, 0]),
+    ];
+    for (what, body) in sctps {
+        let mut m = vec![0x13, 0x88, 0x13, 0x89, 0, 0, 0x12, 0x34, 0, 0, 0, 0];
+        m.extend_from_slice(&body);
+        out.push((format!("sctp-{what}-4"), ipv4(132, s4, d4, 11, 0, &[], &m)));
+        out.push((format!("sctp-{what}-6"), ipv6(132, s6, d6, &m)));
+    }
     // NTP: client, server with a key and digest, stratum 1 with a text id, control, short.
     let ntp_time = |status: u8, stratum: u8, refid: [u8; 4], extra: &[u8]| {
         let mut m = vec![status, stratum, 6, 0xe9];

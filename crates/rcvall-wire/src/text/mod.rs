@@ -33,6 +33,7 @@ mod ip6;
 mod ipsec;
 mod mptcp;
 mod ntp;
+mod sctp;
 mod tcp;
 mod tunnel;
 mod udp;
@@ -330,6 +331,7 @@ impl<'a> Printer<'a> {
                     }
                 }
                 proto::GRE => self.gre(bp, length)?,
+                proto::SCTP => self.sctp(bp, iph, length)?,
                 proto::ND => self.p(format_args!(" nd {length}")),
                 proto::IPV4 => self.ip4(bp, length)?,
                 proto::IPV6 => self.ip6(bp, length)?,

@@ -812,7 +812,7 @@ pub fn tcpdump_in(args: &[&str], file: &std::path::Path, tz: &str) -> String {
 }
 
 /// IP protocols tcpdump hands to a dissector this crate does not mirror (EGP, IGRP, DCCP,
-/// RSVP, MOBILE, EIGRP, OSPF, PIM, IPCOMP, VRRP, PGM, SCTP, Ethernet-in-IPv6); our line
+/// RSVP, MOBILE, EIGRP, OSPF, PIM, IPCOMP, VRRP, PGM, Ethernet-in-IPv6); our line
 /// prints the `ip-proto-N LEN` fallback for them instead.
 pub const TCPDUMP_ONLY_PROTOCOLS: [u8; 13] =
     [8, 9, 33, 46, 55, 88, 89, 103, 108, 112, 113, 132, 143];

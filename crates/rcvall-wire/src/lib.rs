@@ -36,6 +36,7 @@
 
 mod addr;
 mod json;
+mod json_app;
 mod summary;
 mod text;
 mod time;

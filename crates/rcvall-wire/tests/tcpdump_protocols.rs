@@ -1185,3 +1185,57 @@ fn protocols_match_tcpdump() {
     }
     assert!(failures.is_empty(), "{} packets differ", failures.len());
 }
+
+/// JSON lines carry the fields the text decodes (and stay well-formed on every input).
+#[test]
+fn json_carries_the_decoded_fields() {
+    let expected: [(&str, &str); 9] = [
+        (
+            "dns-query-a-udp4",
+            r#""app":{"name":"dns","id":4660,"response":false,"opcode":0,"rcode":0,"questions_count":1,"answers_count":0,"authority_count":0,"additional_count":0,"question":{"name":"www.example.com.","type":1,"class":1}}"#,
+        ),
+        ("mdns-query-qu-udp6", r#""name":"mdns""#),
+        (
+            "http-get-4",
+            r#""app":{"name":"http","line":"GET /index.html HTTP/1.1","method":"GET"}"#,
+        ),
+        ("http-resp-404-4", r#""status":404"#),
+        (
+            "ntp-client-4",
+            r#""app":{"name":"ntp","version":4,"mode":"client","leap":0,"stratum":0}"#,
+        ),
+        (
+            "dhcp-discover-4",
+            r#""client_mac":"02:00:00:00:00:42","message_type":1}"#,
+        ),
+        ("vxlan-ip-4", r#""app":{"name":"vxlan","vni":42}"#),
+        (
+            "sctp-shutdown-4",
+            r#""src_port":5000,"dst_port":5001,"app":{"name":"sctp","chunks":[7,8,14,6]}"#,
+        ),
+        (
+            "gre-teb-4",
+            r#""app":{"name":"gre","version":0,"ethertype":25944,"key":5}"#,
+        ),
+    ];
+    let pkts = corpus();
+    for (what, needle) in expected {
+        let p = pkts
+            .iter()
+            .find(|p| p.what == what)
+            .unwrap_or_else(|| panic!("{what}"));
+        let mut json = String::new();
+        rcvall_wire::format_json(&mut json, p.ts_ns, None, None, &p.data, p.orig_len).unwrap();
+        assert!(json.contains(needle), "{what}: {json}");
+    }
+    for p in &pkts {
+        let mut json = String::new();
+        rcvall_wire::format_json(&mut json, p.ts_ns, None, None, &p.data, p.orig_len).unwrap();
+        let opens = json.matches('{').count() - json.matches("\\{").count();
+        assert!(
+            json.ends_with('}') && !json.chars().any(|c| (c as u32) < 0x20),
+            "{json}"
+        );
+        assert!(opens >= 1, "{json}");
+    }
+}

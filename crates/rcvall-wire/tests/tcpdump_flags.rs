@@ -157,10 +157,15 @@ fn verbose_cases(out: &mut Vec<Pkt>, ts0: u64) {
         24u8, 2, 48, 0x08, 0, 0, 0x0e, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 7, 0, 0,
     ];
     let unknown = [99u8, 1, 1, 2, 3, 4, 5, 6];
+    let dnssl = [
+        &[31u8, 4, 0, 0, 0, 0, 0x0e, 0x10][..],
+        b"\x07example\x03com\x00\x03lan\x00\x00\x00\x00\x00\x00\x00", // 24 bytes: 3 units with the header
+    ]
+    .concat();
     let mut ra = vec![
         134u8, 0, 0, 0, 64, 0xc8, 0x07, 0x08, 0, 0, 0x75, 0x30, 0, 0, 0x03, 0xe8,
     ];
-    for o in [&lladdr[..], &prefix, &mtu, &rdnss, &route, &unknown] {
+    for o in [&lladdr[..], &prefix, &mtu, &rdnss, &dnssl, &route, &unknown] {
         ra.extend_from_slice(o);
     }
     let mut ns = vec![135u8, 0, 0, 0, 0, 0, 0, 0];

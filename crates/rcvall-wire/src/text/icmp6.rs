@@ -349,8 +349,21 @@ impl Printer<'_> {
                         crate::addr::AddrFmt(&prefix)
                     ));
                 }
+                31 => {
+                    let lifetime = self.u32(cp + 4)?;
+                    self.p(format_args!(" lifetime {lifetime}s, domain(s):"));
+                    // tcpdump hands fqdn_print the options' start as the message start.
+                    let mut domp = cp + 8;
+                    while domp < cp + len && self.u8(domp)? != 0 {
+                        self.ps(" ");
+                        match self.fqdn_print(domp, options_start)? {
+                            Some(next) => domp = next,
+                            None => return Ok(false),
+                        }
+                    }
+                }
                 _ => {
-                    // DNSSL and unknown options: a hex dump (the DNSSL names are not decoded).
+                    // Unknown options: a hex dump.
                     if self.verbose <= 1 {
                         self.unknown_data(cp + 2, len - 2, "\n\t  ");
                         return Ok(true);

@@ -185,6 +185,18 @@ fn verbose_cases(out: &mut Vec<Pkt>, ts0: u64) {
         ip[7] = 255;
         add(what, with_checksums(ip));
     }
+    // MLDv2 queries: general, group-specific with sources, an exponent-coded delay.
+    let mut general = vec![130u8, 0, 0, 0, 0x27, 0x10, 0, 0];
+    general.extend_from_slice(&[0; 16]);
+    general.extend_from_slice(&[0x0a, 125, 0, 0]);
+    let mut specific = vec![130u8, 0, 0, 0, 0x8f, 0xff, 0, 0];
+    specific.extend_from_slice(&v6addr("ff02::1:3"));
+    specific.extend_from_slice(&[0x02, 200, 0, 2]);
+    specific.extend_from_slice(&v6addr("2001:db8::a"));
+    specific.extend_from_slice(&v6addr("2001:db8::b"));
+    for (what, body) in [("mldv2-query", general), ("mldv2-query-sources", specific)] {
+        add(what, with_checksums(ipv6(58, s6, d6, &body)));
+    }
     let mut ip = ipv6(58, s6, v6addr("fe80::2"), &redirect);
     ip[7] = 255;
     add("nd-redirect", with_checksums(ip));

@@ -350,6 +350,22 @@ fn other_protocols() -> Vec<(String, Vec<u8>)> {
         ));
         out.push((format!("http-{what}-6"), ipv6(6, s6, d6, &t)));
     }
+    // SSH version banners (and what is not one).
+    let ssh: [(&str, &[u8]); 5] = [
+        ("banner", b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+        ("banner-lf", b"SSH-1.99-x\n"),
+        ("no-eol", b"SSH-2.0-partial"),
+        ("binary", b"\x00\x00\x01\x0c\x0a\x14"),
+        ("cr-alone", b"SSH-2.0-a\rb\n"),
+    ];
+    for (what, body) in ssh {
+        let t = tcp(22, 40_022, 7, 8, 0x18, 512, 0, &[], body);
+        out.push((
+            format!("ssh-{what}-4"),
+            ipv4(6, s4, d4, 12, 0x4000, &[], &t),
+        ));
+        out.push((format!("ssh-{what}-6"), ipv6(6, s6, d6, &t)));
+    }
     // MPTCP options (RFC 8684) of every subtype, in the segments they belong in, and SACK.
     let key = [1u8, 2, 3, 4, 5, 6, 7, 8];
     let mptcp: Vec<(&str, u8, Vec<u8>)> = vec![

@@ -254,8 +254,74 @@ impl Printer<'_> {
                         self.ps(")");
                     }
                 }
-                // Relay messages, authentication, lease queries, NTP and the other
-                // option bodies are not decoded (a documented gap).
+                32 | 46 => {
+                    if optlen != 4 {
+                        bad(self);
+                    } else {
+                        let v = self.u32(tp)?;
+                        self.p(format_args!(" {v})"));
+                    }
+                }
+                37 => {
+                    if optlen < 4 {
+                        bad(self);
+                    } else {
+                        let v = self.u32(tp)?;
+                        self.p(format_args!(" {v} "));
+                        self.hex_bytes(tp + 4, optlen.min(14) - 4)?;
+                        self.ps("...)");
+                    }
+                }
+                44 => {
+                    if optlen < 17 {
+                        bad(self);
+                    } else {
+                        match self.u8(tp)? {
+                            1 => self.ps(" by-address"),
+                            2 => self.ps(" by-clientID"),
+                            t => self.p(format_args!(" type_{t}")),
+                        }
+                        let a = self.addr(tp + 1, 16)?;
+                        self.p(format_args!(" {a}"));
+                        if optlen > 17 {
+                            self.dhcp6_options(tp + 17, tp + optlen)?;
+                        }
+                        self.ps(")");
+                    }
+                }
+                45 => {
+                    if optlen > 0 {
+                        self.dhcp6_options(tp, tp + optlen)?;
+                    }
+                    self.ps(")");
+                }
+                47 => {
+                    if optlen < 16 {
+                        bad(self);
+                    } else {
+                        let a = self.addr(tp, 16)?;
+                        self.p(format_args!(" {a} "));
+                        self.hex_bytes(tp + 16, optlen.min(26) - 16)?;
+                        self.ps("...)");
+                    }
+                }
+                41 | 42 | 112 => {
+                    if optlen < 5 {
+                        bad(self);
+                    } else {
+                        self.ps(" ");
+                        for i in 0..optlen {
+                            let c = self.u8(tp + i)?;
+                            if c == 0 {
+                                break;
+                            }
+                            self.print_char(c);
+                        }
+                        self.ps(")");
+                    }
+                }
+                // Authentication, NTP-server and AFTR-name bodies are not decoded (a
+                // documented gap): the option name only.
                 _ => self.ps(")"),
             }
             cp += 4 + optlen;

@@ -109,8 +109,8 @@ impl Printer<'_> {
             }
             130 if length != 24 => {
                 if length >= 28 {
-                    // MLDv2 query details are not mirrored.
                     self.ps(" v2");
+                    self.mldv2_query(bp, length as usize)?;
                 } else {
                     self.p(format_args!(" unknown-version (len {length}) "));
                 }
@@ -224,6 +224,58 @@ impl Printer<'_> {
         if self.verbose == 0 {
             self.p(format_args!(", length {length}"));
         }
+        Ok(())
+    }
+
+    /// `mldv2_query_print`.
+    fn mldv2_query(&mut self, bp: usize, len: usize) -> R {
+        if len < 28 {
+            self.p(format_args!(" [invalid len {len}]"));
+            return Ok(());
+        }
+        let mrc = u32::from(self.u16(bp + 4)?);
+        let mrt = if mrc < 32768 {
+            mrc
+        } else {
+            ((mrc & 0x0fff) | 0x1000) << (((mrc & 0x7000) >> 12) + 3)
+        };
+        if self.verbose > 0 {
+            self.p(format_args!(" [max resp delay={mrt}]"));
+        }
+        let g = self.addr(bp + 8, 16)?;
+        self.p(format_args!(" [gaddr {g}"));
+        if self.verbose > 0 {
+            let b24 = self.u8(bp + 24)?;
+            if b24 & 0x08 != 0 {
+                self.ps(" sflag");
+            }
+            if b24 & 0x07 != 0 {
+                self.p(format_args!(" robustness={}", b24 & 7));
+            }
+            let q = u32::from(self.u8(bp + 25)?);
+            let qqi = if q < 128 {
+                q
+            } else {
+                ((q & 0x0f) | 0x10) << (((q & 0x70) >> 4) + 3)
+            };
+            self.p(format_args!(" qqi={qqi}"));
+        }
+        let nsrcs = usize::from(self.u16(bp + 26)?);
+        if nsrcs > 0 {
+            if len < 28 + nsrcs * 16 {
+                self.ps(" [invalid number of sources]");
+            } else if self.verbose > 1 {
+                self.ps(" {");
+                for i in 0..nsrcs {
+                    let s = self.addr(bp + 28 + 16 * i, 16)?;
+                    self.p(format_args!(" {s}"));
+                }
+                self.ps(" }");
+            } else {
+                self.p(format_args!(", {nsrcs} source(s)"));
+            }
+        }
+        self.ps("]");
         Ok(())
     }
 

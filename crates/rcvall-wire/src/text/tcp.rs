@@ -82,6 +82,7 @@ impl SeqTable {
 /// The dissectors `tcp_print` hands a segment's data to, in its order of precedence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum TcpApp {
+    Ssh,
     Http,
     Domain,
     /// One tcpdump decodes and this printer does not.
@@ -91,23 +92,23 @@ pub(super) enum TcpApp {
 impl TcpApp {
     pub(super) fn choose(sport: u16, dport: u16) -> Option<TcpApp> {
         let any = |ports: &[u16]| ports.iter().any(|&p| sport == p || dport == p);
-        Some(
-            if any(&[
-                23, 25, 43, 179, 1723, 6379, 22, 139, 445, 10288, 6633, 6653, 21,
-            ]) {
-                TcpApp::Other
-            } else if any(&[80, 8080]) {
-                TcpApp::Http
-            } else if any(&[554, 8554]) {
-                TcpApp::Other
-            } else if any(&[53]) {
-                TcpApp::Domain
-            } else if any(&[639, 323, 646, 2049]) {
-                TcpApp::Other
-            } else {
-                return None;
-            },
-        )
+        Some(if any(&[23, 25, 43, 179, 1723, 6379]) {
+            TcpApp::Other
+        } else if any(&[22]) {
+            TcpApp::Ssh
+        } else if any(&[139, 445, 10288, 6633, 6653, 21]) {
+            TcpApp::Other
+        } else if any(&[80, 8080]) {
+            TcpApp::Http
+        } else if any(&[554, 8554]) {
+            TcpApp::Other
+        } else if any(&[53]) {
+            TcpApp::Domain
+        } else if any(&[639, 323, 646, 2049]) {
+            TcpApp::Other
+        } else {
+            return None;
+        })
     }
 }
 
@@ -250,6 +251,7 @@ impl Printer<'_> {
                 self.http(data, length)?;
             }
             Some(TcpApp::Domain) => self.domain(data, length, true, false)?,
+            Some(TcpApp::Ssh) => self.ssh(data, length)?,
             _ => {}
         }
         Ok(())
@@ -542,4 +544,42 @@ fn tcp_option_name(opt: u8) -> Option<&'static str> {
         254 => "exp",
         _ => return None,
     })
+}
+
+impl Printer<'_> {
+    /// `ssh_print`: the version banner that opens an SSH connection (RFC 4253 4.2), if the
+    /// segment starts with one; nothing otherwise.
+    fn ssh(&mut self, bp: usize, len: u32) -> R {
+        self.proto = "ssh";
+        for (i, &c) in b"SSH-".iter().enumerate() {
+            if self.u8(bp + i)? != c {
+                return Ok(());
+            }
+        }
+        let len = len as usize;
+        let mut idx = 4;
+        while idx < len {
+            let c = self.u8(bp + idx)?;
+            if c == b'\n' {
+                break;
+            } else if c == b'\r' {
+                if idx + 1 >= len || self.u8(bp + idx + 1)? != b'\n' {
+                    return Ok(());
+                }
+                break;
+            } else if !(0x20..=0x7e).contains(&c) {
+                return Ok(());
+            }
+            idx += 1;
+        }
+        if idx >= len {
+            return Ok(());
+        }
+        self.ps(": SSH: ");
+        // Checked above: printable ASCII.
+        for &b in &self.buf[bp..bp + idx] {
+            self.s.push(char::from(b));
+        }
+        Ok(())
+    }
 }

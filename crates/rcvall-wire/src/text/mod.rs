@@ -117,6 +117,7 @@ pub struct TextPrinter {
 }
 
 impl TextPrinter {
+    /// A printer that has seen no packet yet.
     pub fn new(options: TextOptions) -> TextPrinter {
         let clock = Clock::new(options.time, options.precision, options.zone.clone());
         TextPrinter {

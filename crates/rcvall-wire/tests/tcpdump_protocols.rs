@@ -350,6 +350,22 @@ fn other_protocols() -> Vec<(String, Vec<u8>)> {
         ));
         out.push((format!("http-{what}-6"), ipv6(6, s6, d6, &t)));
     }
+    // Syslog: facilities and severities, a bad priority, a message cut by the capture.
+    let syslogs: [(&str, &[u8]); 5] = [
+        (
+            "auth-info",
+            b"<38>Nov 14 22:13:20 host sshd[1]: Accepted key\n",
+        ),
+        ("kern-emerg", b"<0>kernel: panic"),
+        ("local7-debug", b"<191>x"),
+        ("no-pri", b"hello"),
+        ("bad-pri", b"<1234>too many digits"),
+    ];
+    for (what, body) in syslogs {
+        let u = udp(40_514, 514, body);
+        out.push((format!("syslog-{what}-4"), ipv4(17, s4, d4, 13, 0, &[], &u)));
+        out.push((format!("syslog-{what}-6"), ipv6(17, s6, d6, &u)));
+    }
     // SSH version banners (and what is not one).
     let ssh: [(&str, &[u8]); 5] = [
         ("banner", b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),

@@ -100,6 +100,7 @@ impl Printer<'_> {
             Some(UdpApp::Bootp) => self.bootp(cp, length)?,
             Some(UdpApp::Ntp) => self.ntp(cp, length)?,
             Some(UdpApp::Dhcp6) => self.dhcp6(cp, length)?,
+            Some(UdpApp::Syslog) => self.syslog(cp, length)?,
             Some(UdpApp::Vxlan) => self.vxlan(cp, length)?,
             Some(UdpApp::Geneve) => self.geneve(cp, length)?,
             _ => return Ok(false),
@@ -117,6 +118,7 @@ pub(super) enum UdpApp {
     Bootp,
     Ntp,
     Dhcp6,
+    Syslog,
     Vxlan,
     Geneve,
     /// One tcpdump decodes and this printer does not.
@@ -149,11 +151,15 @@ impl UdpApp {
             UdpApp::Dhcp6
         } else if any(&[
             5359, 6696, 6697, 8231, 496, 1645, 1646, 1812, 1813, 1700, 3799, 921, 646, 698, 3503,
-            701, 1589, 6343, 12223, 5060, 514, 8472,
+            701, 1589, 6343, 12223, 5060,
         ]) || matches!(dport, 4567 | 1985 | 3784 | 4784 | 6784 | 3785 | 12222)
             || sport == 49152
             || sport == 12222
         {
+            UdpApp::Other
+        } else if either(514) {
+            UdpApp::Syslog
+        } else if either(8472) {
             UdpApp::Other
         } else if either(4789) {
             UdpApp::Vxlan
@@ -164,5 +170,70 @@ impl UdpApp {
         } else {
             return None;
         })
+    }
+}
+
+impl Printer<'_> {
+    /// `syslog_print`: RFC 3164 messages, `<PRI>` first.
+    fn syslog(&mut self, bp: usize, len: u32) -> R {
+        self.proto = "syslog";
+        if self.u8(bp)? != b'<' {
+            self.ps(" (invalid)");
+            return Ok(());
+        }
+        let mut off = 1usize;
+        let mut pri = 0u16;
+        // At most three digits, as tcpdump's SYSLOG_MAX_DIGITS.
+        while off <= 3 {
+            let c = self.u8(bp + off)?;
+            if !c.is_ascii_digit() {
+                break;
+            }
+            pri = pri * 10 + u16::from(c - b'0');
+            off += 1;
+        }
+        if self.u8(bp + off)? != b'>' {
+            self.ps(" (invalid)");
+            return Ok(());
+        }
+        off += 1;
+        let facility = (pri & 0x3f8) >> 3;
+        let severity = pri & 7;
+        const FACILITIES: [&str; 24] = [
+            "kernel", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+            "authpriv", "ftp", "ntp", "security", "console", "cron", "local0", "local1", "local2",
+            "local3", "local4", "local5", "local6", "local7",
+        ];
+        const SEVERITIES: [&str; 8] = [
+            "emergency",
+            "alert",
+            "critical",
+            "error",
+            "warning",
+            "notice",
+            "info",
+            "debug",
+        ];
+        let fac = FACILITIES
+            .get(usize::from(facility))
+            .map_or_else(|| format!("unknown ({facility})"), |s| (*s).to_owned());
+        let sev = SEVERITIES[usize::from(severity)];
+        if self.verbose < 1 {
+            self.p(format_args!("SYSLOG {fac}.{sev}, length: {len}"));
+            return Ok(());
+        }
+        self.p(format_args!(
+            "SYSLOG, length: {len}\n\tFacility {fac} ({facility}), Severity {sev} ({severity})\n\tMsg: "
+        ));
+        let len = len as usize;
+        // nd_printn without an end: a message longer than the capture is cut with the marker.
+        for i in off..len {
+            let c = self.u8(bp + i)?;
+            self.print_char(c);
+        }
+        if self.verbose > 1 {
+            self.unknown_data(bp, len, "\n\t");
+        }
+        Ok(())
     }
 }

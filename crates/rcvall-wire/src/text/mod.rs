@@ -24,6 +24,7 @@ mod dhcp6;
 mod domain;
 mod domain_names;
 mod dump;
+mod ethertype;
 mod http;
 mod icmp;
 mod icmp6;
@@ -34,6 +35,7 @@ mod ipsec;
 mod mptcp;
 mod ntp;
 mod sctp;
+mod small;
 mod tcp;
 mod tunnel;
 mod udp;
@@ -57,6 +59,7 @@ pub(crate) mod proto {
     pub const NONE: u8 = 59;
     pub const DSTOPTS: u8 = 60;
     pub const ND: u8 = 77;
+    pub const VRRP: u8 = 112;
     pub const SCTP: u8 = 132;
 }
 
@@ -333,6 +336,7 @@ impl<'a> Printer<'a> {
                 }
                 proto::GRE => self.gre(bp, length)?,
                 proto::SCTP => self.sctp(bp, iph, length)?,
+                proto::VRRP => self.vrrp(bp, length, iph, ver)?,
                 proto::ND => self.p(format_args!(" nd {length}")),
                 proto::IPV4 => self.ip4(bp, length)?,
                 proto::IPV6 => self.ip6(bp, length)?,

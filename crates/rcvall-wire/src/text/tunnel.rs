@@ -2,6 +2,7 @@
 //! Ethernet frame (`print-ether.c` without `-e`: the addresses are not shown) holding IP, IPv6
 //! or ARP (`print-arp.c`).
 
+use super::ethertype::ethertype_name;
 use super::{Printer, Trunc, R};
 
 const ETHERTYPE_IP: u16 = 0x0800;
@@ -482,9 +483,14 @@ impl Printer<'_> {
                         .join(":")
                 };
                 let (dst, src) = (mac(self.bytes(frame, 6)?), mac(self.bytes(frame + 6, 6)?));
-                self.p(format_args!(
-                    "{src} > {dst}, ethertype Unknown (0x{ty:04x}), length {frame_len}: "
-                ));
+                self.p(format_args!("{src} > {dst}, "));
+                match (ethertype_name(ty), self.quick) {
+                    (Some(n), false) => self.p(format_args!("ethertype {n} (0x{ty:04x})")),
+                    (None, false) => self.p(format_args!("ethertype Unknown (0x{ty:04x})")),
+                    (Some(n), true) => self.ps(n),
+                    (None, true) => self.p(format_args!("Unknown Ethertype (0x{ty:04x})")),
+                }
+                self.p(format_args!(", length {frame_len}: "));
                 let captured = self.snap.saturating_sub(bp);
                 self.default_print(bp, captured as u32)
             }
@@ -516,17 +522,23 @@ impl Printer<'_> {
             return Ok(());
         }
         self.ps("ARP, ");
-        if pro != ETHERTYPE_IP || pln != 4 || hln == 0 || self.verbose > 0 {
-            let h = if hrd == 1 {
-                "Ethernet".to_owned()
-            } else {
-                format!("Unknown Hardware ({hrd})")
+        // Trailer encapsulation (0x1000) carries IPv4 addresses too.
+        let ip_like = pro == ETHERTYPE_IP || pro == 0x1000;
+        if !ip_like || pln != 4 || hln == 0 || self.verbose > 0 {
+            // ATM (RFC 2225) ARP has its own layout in tcpdump (atmarp_print): not decoded.
+            let h = match hrd {
+                1 => "Ethernet".to_owned(),
+                6 => "TokenRing".to_owned(),
+                7 => "ArcNet".to_owned(),
+                15 => "FrameRelay".to_owned(),
+                19 => "ATM".to_owned(),
+                23 => "Strip".to_owned(),
+                24 => "IEEE 1394".to_owned(),
+                32 => "InfiniBand".to_owned(),
+                _ => format!("Unknown Hardware ({hrd})"),
             };
-            let p = if pro == ETHERTYPE_IP {
-                "IPv4".to_owned()
-            } else {
-                format!("Unknown Protocol (0x{pro:04x})")
-            };
+            let p = ethertype_name(pro)
+                .map_or_else(|| format!("Unknown Protocol (0x{pro:04x})"), str::to_owned);
             self.p(format_args!("{h} (len {hln}), {p} (len {pln})"));
             if self.verbose == 0 {
                 self.p(format_args!(", length {length}"));
@@ -546,7 +558,7 @@ impl Printer<'_> {
         let sep = if self.verbose > 0 { ", " } else { "" };
         self.p(format_args!("{sep}{opname} "));
         let ip = |p: &Self, at: usize| -> Result<String, Trunc> {
-            Ok(if pro != ETHERTYPE_IP {
+            Ok(if !ip_like {
                 "<wrong proto type>".to_owned()
             } else if pln != 4 {
                 "<wrong len>".to_owned()

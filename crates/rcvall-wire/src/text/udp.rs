@@ -97,6 +97,7 @@ impl Printer<'_> {
         match UdpApp::choose(sport, dport) {
             Some(UdpApp::Domain) => self.domain(cp, length, false, false)?,
             Some(UdpApp::MulticastDomain) => self.domain(cp, length, false, true)?,
+            Some(UdpApp::Tftp) => self.tftp(cp, length)?,
             Some(UdpApp::Bootp) => self.bootp(cp, length)?,
             Some(UdpApp::Ntp) => self.ntp(cp, length)?,
             Some(UdpApp::Dhcp6) => self.dhcp6(cp, length)?,
@@ -115,6 +116,7 @@ impl Printer<'_> {
 pub(super) enum UdpApp {
     Domain,
     MulticastDomain,
+    Tftp,
     Bootp,
     Ntp,
     Dhcp6,
@@ -133,8 +135,10 @@ impl UdpApp {
             UdpApp::Domain
         } else if either(5353) {
             UdpApp::MulticastDomain
-        } else if any(&[525, 69]) {
+        } else if either(525) {
             UdpApp::Other
+        } else if either(69) {
+            UdpApp::Tftp
         } else if any(&[67, 68]) {
             UdpApp::Bootp
         } else if any(&[520, 654, 500, 4500, 7500, 8500, 161, 162]) {

@@ -812,10 +812,9 @@ pub fn tcpdump_in(args: &[&str], file: &std::path::Path, tz: &str) -> String {
 }
 
 /// IP protocols tcpdump hands to a dissector this crate does not mirror (EGP, IGRP, DCCP,
-/// RSVP, MOBILE, EIGRP, OSPF, PIM, IPCOMP, VRRP, PGM, Ethernet-in-IPv6); our line
+/// RSVP, MOBILE, EIGRP, OSPF, PIM, IPCOMP, PGM, Ethernet-in-IPv6); our line
 /// prints the `ip-proto-N LEN` fallback for them instead.
-pub const TCPDUMP_ONLY_PROTOCOLS: [u8; 13] =
-    [8, 9, 33, 46, 55, 88, 89, 103, 108, 112, 113, 132, 143];
+pub const TCPDUMP_ONLY_PROTOCOLS: [u8; 11] = [8, 9, 33, 46, 55, 88, 89, 103, 108, 113, 143];
 
 /// Ports tcpdump 4.99 hands to an application-layer dissector (udp.h, tcp.h and print-udp.c's
 /// RX range); the one-line printer stops at the transport header.
@@ -823,11 +822,11 @@ pub fn app_port(port: u16) -> bool {
     // DNS (53), mDNS (5353), HTTP (80, 8080), DHCP (67, 68), DHCPv6 (546, 547), NTP (123),
     // VXLAN (4789) and Geneve (6081) are decoded, so they are not here.
     const PORTS: &[u16] = &[
-        21, 23, 25, 43, 69, 88, 111, 137, 138, 139, 161, 162, 179, 319, 320, 323, 445, 496, 500,
-        520, 521, 525, 554, 639, 646, 654, 698, 701, 750, 921, 1589, 1645, 1646, 1700, 1701, 1723,
-        1812, 1813, 1985, 2049, 2103, 2104, 3456, 3503, 3784, 3785, 3799, 4342, 4500, 4567, 4784,
-        4790, 5060, 5359, 6343, 6379, 6633, 6635, 6653, 6696, 6697, 6784, 7500, 8231, 8472, 8500,
-        8554, 10288, 12222, 12223, 17754, 30490, 49152,
+        21, 23, 25, 43, 88, 111, 137, 138, 139, 161, 162, 179, 319, 320, 323, 445, 496, 500, 520,
+        521, 525, 554, 639, 646, 654, 698, 701, 750, 921, 1589, 1645, 1646, 1700, 1701, 1723, 1812,
+        1813, 1985, 2049, 2103, 2104, 3456, 3503, 3784, 3785, 3799, 4342, 4500, 4567, 4784, 4790,
+        5060, 5359, 6343, 6379, 6633, 6635, 6653, 6696, 6697, 6784, 7500, 8231, 8472, 8500, 8554,
+        10288, 12222, 12223, 17754, 30490, 49152,
     ];
     PORTS.contains(&port) || (7000..=7009).contains(&port)
 }

@@ -1,4 +1,4 @@
-//! NTP, IGMP, GRE, VXLAN and Geneve packets.
+//! NTP, TFTP, IGMP, VRRP, GRE, VXLAN and Geneve packets.
 
 use crate::common::*;
 
@@ -54,6 +54,71 @@ pub fn packets() -> Vec<(String, Vec<u8>)> {
         out.push((format!("ntp-{what}-4"), ipv4(17, s4, d4, 4, 0, &[], &u)));
         out.push((format!("ntp-{what}-6"), ipv6(17, s6, d6, &u)));
     }
+    // TFTP: every opcode, options, an unknown error code, strings cut short.
+    let tftps: [(&str, &[u8]); 9] = [
+        (
+            "rrq",
+            b"\x00\x01pxelinux.0\x00octet\x00blksize\x001468\x00tsize\x000\x00",
+        ),
+        ("wrq", b"\x00\x02upload.bin\x00netascii\x00"),
+        ("data", b"\x00\x03\x00\x07hello"),
+        ("ack", b"\x00\x04\x00\x07"),
+        ("error", b"\x00\x05\x00\x01File not found\x00"),
+        ("error-unknown", b"\x00\x05\x00\x09odd\x00"),
+        ("oack", b"\x00\x06blksize\x001468\x00"),
+        ("unknown-op", b"\x00\x09"),
+        ("no-nul", b"\x00\x01name-without-end"),
+    ];
+    for (what, m) in tftps {
+        let u = udp(40_069, 69, m);
+        out.push((format!("tftp-{what}-4"), ipv4(17, s4, d4, 14, 0, &[], &u)));
+        out.push((format!("tftp-{what}-6"), ipv6(17, s6, d6, &u)));
+    }
+    // VRRP: version 2 with and without a password, version 3 in IPv4 and IPv6, odd ones.
+    let vrrp2 = |auth: u8, pw: &[u8]| {
+        let mut m = vec![
+            0x21, 7, 100, 2, auth, 1, 0, 0, 198, 18, 0, 254, 198, 18, 0, 253,
+        ];
+        let mut p = pw.to_vec();
+        p.resize(8, 0);
+        m.extend_from_slice(&p);
+        let c = !m
+            .chunks(2)
+            .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+            .fold(0u32, |a, b| {
+                let s = a + b;
+                (s & 0xffff) + (s >> 16)
+            }) as u16;
+        m[6..8].copy_from_slice(&c.to_be_bytes());
+        m
+    };
+    let vrrps: Vec<(&str, Vec<u8>)> = vec![
+        ("v2-none", vrrp2(0, b"")),
+        ("v2-simple", vrrp2(1, b"secret")),
+        ("v3", vec![0x31, 9, 255, 1, 0, 100, 0, 0, 198, 18, 0, 254]),
+        (
+            "v3-ip6",
+            [
+                vec![0x31, 9, 50, 1, 0x0f, 0xff, 0x12, 0x34],
+                v6addr("fe80::1").to_vec(),
+            ]
+            .concat(),
+        ),
+        ("v1", vec![0x11, 1, 1, 0, 0, 0, 0, 0]),
+        ("type9", vec![0x29, 1, 1, 0, 0, 0, 0, 0]),
+    ];
+    for (what, m) in vrrps {
+        let mut v4 = ipv4(112, s4, [224, 0, 0, 18], 15, 0, &[], &m);
+        v4[8] = 255;
+        out.push((format!("vrrp-{what}-4"), v4));
+        let mut v6 = ipv6(112, v6addr("fe80::2"), v6addr("ff02::12"), &m);
+        v6[7] = 255;
+        out.push((format!("vrrp-{what}-6"), v6));
+    }
+    out.push((
+        "vrrp-v2-ttl64-4".to_owned(),
+        ipv4(112, s4, [224, 0, 0, 18], 15, 0, &[], &vrrp2(0, b"")),
+    ));
     // IGMP: every message type tcpdump names.
     let group = [224, 0, 0, 251];
     let igmps: Vec<(&str, Vec<u8>)> = vec![

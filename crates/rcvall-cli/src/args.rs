@@ -154,13 +154,14 @@ pub struct TextArgs {
     /// Absolute TCP sequence numbers (default: relative to each connection's first).
     #[arg(short = 'S')]
     pub absolute_seq: bool,
-    /// Hex dump of each packet after its line (-xx: the same, raw IP has no link header).
+    /// Hex dump of each packet after its line (-xx: from the link-layer header, when the file
+    /// has one).
     #[arg(short = 'x', action = ArgAction::Count)]
     pub hex: u8,
-    /// Hex and ASCII dump of each packet (-XX: the same).
+    /// Hex and ASCII dump of each packet (-XX: from the link-layer header).
     #[arg(short = 'X', action = ArgAction::Count)]
     pub hex_ascii: u8,
-    /// ASCII dump of each packet.
+    /// ASCII dump of each packet (-AA: from the link-layer header).
     #[arg(short = 'A', action = ArgAction::Count)]
     pub ascii: u8,
     /// Flush standard output after each line.

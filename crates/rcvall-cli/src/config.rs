@@ -153,15 +153,16 @@ pub fn text_config(args: &TextArgs) -> Result<TextConfig> {
         5 => TimeFormat::SinceFirst,
         n => bail!("-{}: at most five t's (-ttttt)", "t".repeat(n.into())),
     };
-    // tcpdump lets -X win over -x, and either over -A.
-    let dump = if args.hex_ascii > 0 {
-        Dump::HexAscii
+    // tcpdump lets -X win over -x, and either over -A; the chosen one doubled (-XX, -xx,
+    // -AA) dumps from the link-layer header.
+    let (dump, count) = if args.hex_ascii > 0 {
+        (Dump::HexAscii, args.hex_ascii)
     } else if args.hex > 0 {
-        Dump::Hex
+        (Dump::Hex, args.hex)
     } else if args.ascii > 0 {
-        Dump::Ascii
+        (Dump::Ascii, args.ascii)
     } else {
-        Dump::None
+        (Dump::None, 0)
     };
     let precision = match (args.precision, args.nano) {
         (Some(PrecisionArg::Nano), _) | (None, true) => Precision::Nano,
@@ -176,6 +177,7 @@ pub fn text_config(args: &TextArgs) -> Result<TextConfig> {
             quick: args.quick,
             absolute_seq: args.absolute_seq,
             dump,
+            dump_link_layer: count > 1,
         },
         line_buffered: args.line_buffered,
     })

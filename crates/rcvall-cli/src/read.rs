@@ -70,12 +70,14 @@ pub fn run(args: &ReadArgs) -> Result<()> {
                 ip.ip,
                 original_len,
             ),
-            _ => printer.write_packet(
+            // The whole frame: -xx/-XX/-AA dump its link-layer header too.
+            _ => printer.write_frame(
                 &mut line,
                 record.timestamp_ns,
                 direction,
                 None,
-                ip.ip,
+                record.data,
+                link_header,
                 original_len,
             ),
         };

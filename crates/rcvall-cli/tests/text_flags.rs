@@ -74,6 +74,27 @@ fn capture(dir: &Path) -> PathBuf {
     path
 }
 
+/// The raw-IP capture rewritten as LINKTYPE_ETHERNET, each packet behind a 14-byte header.
+fn ether_copy(dir: &Path, raw: &str) -> String {
+    let data = std::fs::read(raw).unwrap();
+    let mut out = data[..24].to_vec();
+    out[20..24].copy_from_slice(&1u32.to_le_bytes());
+    let mut at = 24;
+    while at + 16 <= data.len() {
+        let len = u32::from_le_bytes(data[at + 8..at + 12].try_into().unwrap()) as usize;
+        let mut rec = data[at..at + 16].to_vec();
+        rec[8..12].copy_from_slice(&((len + 14) as u32).to_le_bytes());
+        rec[12..16].copy_from_slice(&((len + 14) as u32).to_le_bytes());
+        out.extend_from_slice(&rec);
+        out.extend_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0]);
+        out.extend_from_slice(&data[at + 16..at + 16 + len]);
+        at += 16 + len;
+    }
+    let path = dir.join("ether.pcap");
+    std::fs::write(&path, out).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
 fn run(program: &str, args: &[&str], tz: &str) -> String {
     let out = Command::new(program)
         .args(args)
@@ -129,6 +150,28 @@ fn read_prints_what_tcpdump_prints_with_its_flags() {
                 "TZ={tz} {flags:?}"
             );
         }
+    }
+    // An Ethernet file: the lines are the same, -x starts at the IP header, -xx/-XX/-AA at the
+    // Ethernet header, as tcpdump's.
+    let ether = ether_copy(&dir, file);
+    for flags in [
+        &["-x"][..],
+        &["-xx"],
+        &["-X"],
+        &["-XX"],
+        &["-A"],
+        &["-AA"],
+        &["-v"],
+    ] {
+        let mut theirs = vec!["-n", "-r", &ether];
+        theirs.extend_from_slice(flags);
+        let mut ours = vec!["read", &ether];
+        ours.extend_from_slice(flags);
+        assert_eq!(
+            run(env!("CARGO_BIN_EXE_rcvall"), &ours, "UTC"),
+            run("tcpdump", &theirs, "UTC"),
+            "Ethernet {flags:?}"
+        );
     }
     // -F: the expression from a file, comments and all.
     let filter = dir.join("filter");

@@ -63,8 +63,8 @@ pub(crate) mod proto {
     pub const SCTP: u8 = 132;
 }
 
-/// Which dump follows the line (tcpdump's `-x`, `-X`, `-A`). For raw IP there is no link-layer
-/// header, so `-xx`, `-XX` and `-AA` dump the same bytes as `-x`, `-X` and `-A`.
+/// Which dump follows the line (tcpdump's `-x`, `-X`, `-A`); [`TextOptions::dump_link_layer`]
+/// makes them the doubled forms.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Dump {
     #[default]
@@ -94,6 +94,9 @@ pub struct TextOptions {
     pub absolute_seq: bool,
     /// `-x`/`-X`/`-A`.
     pub dump: Dump,
+    /// `-xx`/`-XX`/`-AA`: the dump starts at the link-layer header, when
+    /// [`TextPrinter::write_frame`] is given one.
+    pub dump_link_layer: bool,
 }
 
 impl Default for TextOptions {
@@ -107,6 +110,7 @@ impl Default for TextOptions {
             quick: false,
             absolute_seq: false,
             dump: Dump::None,
+            dump_link_layer: false,
         }
     }
 }
@@ -146,6 +150,25 @@ impl TextPrinter {
         ip: &[u8],
         original_len: u32,
     ) -> fmt::Result {
+        self.write_frame(out, ts_ns, direction, ifname, ip, 0, original_len)
+    }
+
+    /// [`write_packet`](Self::write_packet) for a frame whose IP header starts at `ip_offset`
+    /// (after a link-layer header, as in a file read back): the line is about the IP packet,
+    /// the `-xx`/`-XX`/`-AA` dumps start at the frame's first byte, as tcpdump's do.
+    /// `original_len` is the IP packet's length on the wire.
+    #[allow(clippy::too_many_arguments)] // write_packet's arguments and the offset
+    pub fn write_frame(
+        &mut self,
+        out: &mut impl Write,
+        ts_ns: u64,
+        direction: Option<Direction>,
+        ifname: Option<&str>,
+        frame: &[u8],
+        ip_offset: usize,
+        original_len: u32,
+    ) -> fmt::Result {
+        let ip = frame.get(ip_offset..).unwrap_or(&[]);
         self.clock.write(out, ts_ns)?;
         if let Some(name) = ifname {
             write!(out, "{name:<5} ")?;
@@ -172,7 +195,12 @@ impl TextPrinter {
             self.tcp = seqs;
         }
         out.write_str(&p.s)?;
-        dump::write(out, self.options.dump, ip)
+        let dumped = if self.options.dump_link_layer {
+            frame
+        } else {
+            ip
+        };
+        dump::write(out, self.options.dump, dumped)
     }
 }
 

@@ -1,11 +1,12 @@
 //! Local time without the C library: TZif files (RFC 8536) and POSIX `TZ` strings, parsed from
 //! bytes the caller read.
 //!
-//! Why not a crate: the maintained pure-Rust ones (jiff, tz-rs, chrono-tz) either bring a whole
-//! date-time library, embed their own copy of the zone database (which then disagrees with the
-//! system's `/usr/share/zoneinfo`, the one tcpdump's `localtime()` reads), or do I/O themselves;
-//! tcpdump's behaviour needs only "UTC offset at instant t", which is this file. Leap-second
-//! ("right/") zones are read but their leap table is ignored, as `TZ=right/...` is rare.
+//! Why not a crate: jiff and chrono-tz are whole date-time libraries (chrono-tz also embeds its
+//! own copy of the zone database, which then disagrees with the system's `/usr/share/zoneinfo`
+//! that tcpdump's `localtime()` reads); tz-rs can parse TZif bytes but is outside the project's
+//! short list of dependencies, and this crate has none. tcpdump's behaviour needs only "UTC
+//! offset at instant t": this file. Leap-second ("right/") zones are read but their leap table
+//! is ignored.
 
 use crate::time::days_from_civil;
 

@@ -29,6 +29,9 @@ struct Table {
     kind: Vec<u8>,
     /// UTC offsets (seconds east) of the local time types.
     offsets: Vec<i32>,
+    /// The type that applies before the first transition: the first standard-time one, as
+    /// glibc's `__tzfile_compute` chooses (RFC 8536 says type 0; they differ only in odd files).
+    initial: u8,
     /// The footer rule for instants after the last transition (TZif v2+).
     footer: Option<PosixTz>,
 }
@@ -78,14 +81,13 @@ impl Table {
     fn offset_at(&self, t: i64) -> i32 {
         let type_offset = |i: u8| self.offsets.get(usize::from(i)).copied().unwrap_or(0);
         match self.at.last() {
-            // RFC 8536 3.2: time type 0 applies before the first transition.
-            None => type_offset(0),
+            None => type_offset(self.initial),
             Some(&last) if t >= last => match &self.footer {
                 Some(rule) => rule.offset_at(t),
                 None => type_offset(*self.kind.last().unwrap_or(&0)),
             },
             Some(_) => match self.at.partition_point(|&a| a <= t) {
-                0 => type_offset(0),
+                0 => type_offset(self.initial),
                 n => type_offset(self.kind[n - 1]),
             },
         }
@@ -162,6 +164,7 @@ fn data_block(c: &mut Cursor<'_>, n: &Counts, time_size: usize) -> Result<Table,
         .chunks_exact(6)
         .map(|t| i32::from_be_bytes([t[0], t[1], t[2], t[3]]))
         .collect();
+    let initial = types.chunks_exact(6).position(|t| t[4] == 0).unwrap_or(0) as u8;
     if kind.iter().any(|&k| usize::from(k) >= n.types) {
         return Err(TzError("transition to an undefined type"));
     }
@@ -169,6 +172,7 @@ fn data_block(c: &mut Cursor<'_>, n: &Counts, time_size: usize) -> Result<Table,
         at,
         kind,
         offsets,
+        initial,
         footer: None,
     })
 }

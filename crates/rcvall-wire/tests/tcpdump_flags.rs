@@ -592,3 +592,119 @@ fn mutated_packets_match_tcpdump_with_flags() {
     }
     assert!(failures.is_empty(), "{} packets differ", failures.len());
 }
+
+/// Every zone of the system, and a few POSIX rules, at instants from 1970 to 2037 (before and
+/// after daylight-saving changes, and in the footer-rule era of the TZif files): the date and
+/// time `tcpdump -tttt` prints.
+#[test]
+fn every_zone_of_the_system_matches_tcpdump() {
+    let root = std::path::Path::new("/usr/share/zoneinfo");
+    let mut zones = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if name.starts_with("posix") || name.starts_with("right") || name.contains('.') {
+                continue;
+            }
+            if path.is_dir() {
+                dirs.push(path);
+            } else if std::fs::read(&path).is_ok_and(|d| d.starts_with(b"TZif")) {
+                zones.push(name);
+            }
+        }
+    }
+    zones.sort();
+    assert!(zones.len() > 100, "only {} zones (tzdata)", zones.len());
+    // Spread over 1970..2038, with pairs one second apart around the usual change hours.
+    let mut pkts = Vec::new();
+    let u = udp(30_000, 30_001, b"t");
+    let p = ipv4(17, [198, 18, 0, 1], [198, 18, 0, 2], 1, 0, &[], &u);
+    let mut r = Rng(0x2545_f491_4f6c_dd1d);
+    for i in 0..48u64 {
+        let secs = if i < 40 {
+            r.below(2_147_483_000)
+        } else {
+            // 2024-03-31 00:59:59 UTC and 2024-10-27 00:59:59 UTC, then +1 s and +1 h.
+            [
+                1_711_846_799,
+                1_711_846_800,
+                1_711_850_400,
+                1_729_990_799,
+                1_729_990_800,
+                1_729_994_400,
+                0,
+                2_147_483_000,
+            ][(i - 40) as usize]
+        };
+        pkts.push(Pkt {
+            ts_ns: secs * 1_000_000_000 + i * 1000,
+            data: p.clone(),
+            orig_len: p.len() as u32,
+            what: "t".to_owned(),
+        });
+    }
+    let dir = std::env::temp_dir().join(format!("rcvall-wire-zones-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("zones.pcap");
+    write_pcap(&file, &pkts);
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    let posix = [
+        "EST5EDT,M3.2.0,M11.1.0",
+        "AEST-10AEDT,M10.1.0,M4.1.0/3",
+        "<+0530>-5:30",
+        "CET-1CEST,M3.5.0,M10.5.0/3",
+        "NZST-12NZDT,M9.5.0,M4.1.0/3",
+        "UTC0",
+    ];
+    let cases = zones
+        .iter()
+        .map(|z| {
+            (
+                z.clone(),
+                TimeZone::from_tzif(&std::fs::read(root.join(z)).unwrap()).unwrap(),
+            )
+        })
+        .chain(
+            posix
+                .iter()
+                .map(|p| (p.to_string(), TimeZone::from_posix(p).unwrap())),
+        );
+    for (tz, zone) in cases {
+        let theirs = tcpdump_in(&["-n", "-tttt"], &file, &tz);
+        let mut printer = TextPrinter::new(TextOptions {
+            time: TimeFormat::DateTime,
+            zone,
+            ..TextOptions::default()
+        });
+        for (p, t) in pkts.iter().zip(theirs.lines()) {
+            let mut ours = String::new();
+            printer
+                .write_packet(&mut ours, p.ts_ns, None, None, &p.data, p.orig_len)
+                .unwrap();
+            checked += 1;
+            if ours != t {
+                bad.push(format!("TZ={tz}: tcpdump {t:?}, ours {ours:?}"));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "{checked} timestamps compared in {} zones and {} rules",
+        zones.len(),
+        posix.len()
+    );
+    for b in bad.iter().take(20) {
+        eprintln!("{b}");
+    }
+    assert!(bad.is_empty(), "{} timestamps differ", bad.len());
+}

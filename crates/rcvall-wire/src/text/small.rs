@@ -1,5 +1,5 @@
-//! Small dissectors: `print-vrrp.c` (VRRP adverts, IP protocol 112) and `print-tftp.c`
-//! (TFTP on UDP 69).
+//! Small dissectors: `print-vrrp.c` (VRRP adverts, IP protocol 112), `print-tftp.c` (TFTP on
+//! UDP 69) and `print-rip.c` (RIP v1 and v2 on UDP 520).
 
 use super::{proto, Printer, Trunc, R};
 
@@ -227,5 +227,204 @@ impl Printer<'_> {
             }
             self.print_char(c);
         }
+    }
+}
+
+/// `bsd_af_values`: the address families RIP entries name.
+fn bsd_af(family: u16) -> Option<&'static str> {
+    Some(match family {
+        2 => "IPv4",
+        6 => "NS",
+        7 => "ISO",
+        16 => "Appletalk",
+        23 => "IPX",
+        24 | 28 | 30 => "IPv6",
+        _ => return None,
+    })
+}
+
+/// `mask2plen`: the prefix length of a contiguous mask, -1 otherwise.
+fn mask2plen(mask: u32) -> i32 {
+    (0..=32)
+        .rev()
+        .find(|&n| (if n == 0 { 0 } else { u32::MAX << (32 - n) }) == mask)
+        .unwrap_or(-1)
+}
+
+impl Printer<'_> {
+    /// `rip_print`.
+    pub(super) fn rip(&mut self, bp: usize, length: u32) -> R {
+        self.proto = "rip";
+        if self.snap < bp {
+            self.trunc_here();
+            return Ok(());
+        }
+        let mut len = (self.snap - bp).min(length as usize);
+        if len < 4 {
+            self.trunc_here();
+            return Ok(());
+        }
+        len -= 4;
+        let vers = self.u8(bp + 1)?;
+        let lead = if self.verbose >= 1 { "\n\t" } else { "" };
+        self.p(format_args!("{lead}RIPv{vers}"));
+        if vers == 0 {
+            // tcpdump dumps from the command byte, the first of the message.
+            self.unknown_data(bp, length as usize, "\n\t");
+            return Ok(());
+        }
+        let cmd = self.u8(bp)?;
+        let name = match cmd {
+            1 => "Request".to_owned(),
+            2 => "Response".to_owned(),
+            3 => "Trace on".to_owned(),
+            4 => "Trace off".to_owned(),
+            5 => "Poll".to_owned(),
+            6 => "Poll Entry".to_owned(),
+            c => format!("unknown command ({c})"),
+        };
+        self.p(format_args!(", {name}, length: {length}"));
+        if self.verbose < 1 {
+            return Ok(());
+        }
+        match cmd {
+            1 | 2 => match vers {
+                1 | 2 => {
+                    let routes = length / 20;
+                    if vers == 1 {
+                        self.p(format_args!(", routes: {routes}"));
+                    } else {
+                        self.p(format_args!(", routes: {routes} or less"));
+                    }
+                    let mut p = bp + 4;
+                    while len != 0 {
+                        let size = if vers == 1 {
+                            self.rip_entry_v1(p, len)?
+                        } else {
+                            self.rip_entry_v2(p, len)?
+                        };
+                        if size == 0 {
+                            self.trunc_here();
+                            break;
+                        }
+                        if len < size {
+                            self.p(format_args!(
+                                " [remaining entries length {len} < {size}] (invalid)"
+                            ));
+                            break;
+                        }
+                        p += size;
+                        len -= size;
+                    }
+                }
+                _ => self.ps(", unknown version"),
+            },
+            4..=6 => {}
+            _ => {
+                if self.verbose <= 1 {
+                    self.unknown_data(bp, length as usize, "\n\t");
+                }
+            }
+        }
+        if self.verbose > 1 {
+            self.unknown_data(bp, length as usize, "\n\t");
+        }
+        Ok(())
+    }
+
+    /// `rip_entry_print_v1`: the entry's size, 0 when it is cut short.
+    fn rip_entry_v1(&mut self, p: usize, remaining: usize) -> Result<usize, Trunc> {
+        if remaining < 20 || !self.avail(p, 20) {
+            return Ok(0);
+        }
+        let family = self.u16(p)?;
+        if family != 2 && family != 0 {
+            match bsd_af(family) {
+                Some(n) => self.p(format_args!("\n\t AFI {n}, ")),
+                None => self.p(format_args!("\n\t AFI Unknown ({family}), ")),
+            }
+            self.unknown_data(p + 4, 16, "\n\t  ");
+            return Ok(20);
+        }
+        if self.u16(p + 2)? != 0 || self.u32(p + 8)? != 0 || self.u32(p + 12)? != 0 {
+            self.unknown_data(p, 20, "\n\t  ");
+            return Ok(20);
+        }
+        let dest = self.addr(p + 4, 4)?;
+        let metric = self.u32(p + 16)?;
+        let afi = if family == 0 { "AFI 0, " } else { "" };
+        self.p(format_args!("\n\t  {afi}{dest}, metric: {metric}"));
+        Ok(20)
+    }
+
+    /// `rip_entry_print_v2`: the entry's size, 0 when it is cut short.
+    fn rip_entry_v2(&mut self, mut p: usize, mut remaining: usize) -> Result<usize, Trunc> {
+        if remaining < 4 || !self.avail(p, 4) {
+            return Ok(0);
+        }
+        let family = self.u16(p)?;
+        if family == 0xffff {
+            let auth = self.u16(p + 2)?;
+            p += 4;
+            remaining -= 4;
+            match auth {
+                2 => {
+                    self.ps("\n\t  Simple Text Authentication data: ");
+                    for i in 0..16 {
+                        let c = self.u8(p + i)?;
+                        if c == 0 {
+                            break;
+                        }
+                        self.print_char(c);
+                    }
+                }
+                3 => {
+                    if !self.avail(p, 16) || remaining < 16 {
+                        return Ok(0);
+                    }
+                    let plen = self.u16(p)?;
+                    let (key, dlen) = (self.u8(p + 2)?, self.u8(p + 3)?);
+                    let (seq, mbz1, mbz2) = (self.u32(p + 4)?, self.u32(p + 8)?, self.u32(p + 12)?);
+                    self.p(format_args!(
+                        "\n\t  Auth header: Packet Len {plen}, Key-ID {key}, Auth Data Len {dlen}, \
+                         SeqNo {seq}, MBZ {mbz1}, MBZ {mbz2}"
+                    ));
+                }
+                1 => {
+                    self.ps("\n\t  Auth trailer:");
+                    self.unknown_data(p, remaining, "\n\t  ");
+                    return Ok(4 + remaining);
+                }
+                a => {
+                    self.p(format_args!("\n\t  Unknown ({a}) Authentication data:"));
+                    self.unknown_data(p, remaining, "\n\t  ");
+                    return Ok(4 + remaining);
+                }
+            }
+        } else if family != 2 && family != 0 {
+            match bsd_af(family) {
+                Some(n) => self.p(format_args!("\n\t  AFI {n}")),
+                None => self.p(format_args!("\n\t  AFI Unknown ({family})")),
+            }
+            self.unknown_data(p + 4, 16, "\n\t  ");
+        } else {
+            if !self.avail(p, 20) || remaining < 20 {
+                return Ok(0);
+            }
+            let afi = bsd_af(family).map_or_else(|| family.to_string(), str::to_owned);
+            let dest = self.addr(p + 4, 4)?.to_string();
+            let plen = mask2plen(self.u32(p + 8)?);
+            let (tag, metric) = (self.u16(p + 2)?, self.u32(p + 16)?);
+            self.p(format_args!(
+                "\n\t  AFI {afi}, {dest:>15}/{plen:<2}, tag 0x{tag:04x}, metric: {metric}, next-hop: "
+            ));
+            if self.u32(p + 12)? != 0 {
+                let r = self.addr(p + 12, 4)?;
+                self.p(format_args!("{r}"));
+            } else {
+                self.ps("self");
+            }
+        }
+        Ok(20)
     }
 }

@@ -99,6 +99,7 @@ impl Printer<'_> {
             Some(UdpApp::MulticastDomain) => self.domain(cp, length, false, true)?,
             Some(UdpApp::Tftp) => self.tftp(cp, length)?,
             Some(UdpApp::Bootp) => self.bootp(cp, length)?,
+            Some(UdpApp::Rip) => self.rip(cp, length)?,
             Some(UdpApp::Ntp) => self.ntp(cp, length)?,
             Some(UdpApp::Dhcp6) => self.dhcp6(cp, length)?,
             Some(UdpApp::Syslog) => self.syslog(cp, length)?,
@@ -118,6 +119,7 @@ pub(super) enum UdpApp {
     MulticastDomain,
     Tftp,
     Bootp,
+    Rip,
     Ntp,
     Dhcp6,
     Syslog,
@@ -141,7 +143,9 @@ impl UdpApp {
             UdpApp::Tftp
         } else if any(&[67, 68]) {
             UdpApp::Bootp
-        } else if any(&[520, 654, 500, 4500, 7500, 8500, 161, 162]) {
+        } else if either(520) {
+            UdpApp::Rip
+        } else if any(&[654, 500, 4500, 7500, 8500, 161, 162]) {
             UdpApp::Other
         } else if either(123) {
             UdpApp::Ntp

@@ -1,4 +1,4 @@
-//! NTP, TFTP, IGMP, VRRP, GRE, VXLAN and Geneve packets.
+//! NTP, TFTP, RIP, IGMP, VRRP, GRE, VXLAN and Geneve packets.
 
 use crate::common::*;
 
@@ -73,6 +73,104 @@ pub fn packets() -> Vec<(String, Vec<u8>)> {
         let u = udp(40_069, 69, m);
         out.push((format!("tftp-{what}-4"), ipv4(17, s4, d4, 14, 0, &[], &u)));
         out.push((format!("tftp-{what}-6"), ipv6(17, s6, d6, &u)));
+    }
+    // RIP: v1 and v2 requests and responses, authentication, odd entries.
+    let v1_entry = |fam: u16, ip: [u8; 4], metric: u32| {
+        [
+            fam.to_be_bytes().to_vec(),
+            vec![0, 0],
+            ip.to_vec(),
+            vec![0; 8],
+            metric.to_be_bytes().to_vec(),
+        ]
+        .concat()
+    };
+    let v2_entry = |fam: u16, tag: u16, ip: [u8; 4], mask: [u8; 4], hop: [u8; 4], metric: u32| {
+        [
+            fam.to_be_bytes().to_vec(),
+            tag.to_be_bytes().to_vec(),
+            ip.to_vec(),
+            mask.to_vec(),
+            hop.to_vec(),
+            metric.to_be_bytes().to_vec(),
+        ]
+        .concat()
+    };
+    let rips: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "v1-response",
+            [
+                vec![2, 1, 0, 0],
+                v1_entry(2, [198, 18, 5, 0], 1),
+                v1_entry(0, [0, 0, 0, 0], 16),
+            ]
+            .concat(),
+        ),
+        (
+            "v1-mbz",
+            [
+                vec![2, 1, 0, 0],
+                vec![
+                    0, 2, 0, 1, 198, 18, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3,
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "v1-ipx",
+            [vec![2, 1, 0, 0], v1_entry(23, [1, 2, 3, 4], 2)].concat(),
+        ),
+        (
+            "v2-request",
+            [vec![1, 2, 0, 0], v2_entry(0, 0, [0; 4], [0; 4], [0; 4], 16)].concat(),
+        ),
+        (
+            "v2-response",
+            [
+                vec![2, 2, 0, 0],
+                v2_entry(2, 0, [198, 18, 6, 0], [255, 255, 255, 0], [0; 4], 2),
+                v2_entry(2, 7, [10, 0, 0, 0], [255, 0, 255, 0], [198, 18, 0, 9], 5),
+            ]
+            .concat(),
+        ),
+        (
+            "v2-simple-auth",
+            [
+                vec![2, 2, 0, 0, 0xff, 0xff, 0, 2],
+                b"password\0\0\0\0\0\0\0\0".to_vec(),
+                v2_entry(2, 0, [198, 18, 7, 0], [255, 255, 255, 0], [0; 4], 1),
+            ]
+            .concat(),
+        ),
+        (
+            "v2-md5",
+            [
+                vec![
+                    2, 2, 0, 0, 0xff, 0xff, 0, 3, 0, 44, 1, 16, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0,
+                ],
+                v2_entry(2, 0, [198, 18, 8, 0], [255, 255, 255, 0], [0; 4], 1),
+                vec![0xff, 0xff, 0, 1],
+                vec![0xab; 16],
+            ]
+            .concat(),
+        ),
+        (
+            "v2-auth-unknown",
+            [vec![2, 2, 0, 0, 0xff, 0xff, 0, 9], vec![1; 8]].concat(),
+        ),
+        ("v2-short-entry", vec![2, 2, 0, 0, 0, 2, 0, 0, 198]),
+        ("v0", vec![2, 0, 0, 0, 1, 2, 3]),
+        ("traceon", vec![3, 1, 0, 0, b'f', b'i', b'l', b'e']),
+        ("poll", vec![5, 2, 0, 0]),
+        ("unknown-cmd", vec![9, 2, 0, 0]),
+        ("v3", vec![2, 3, 0, 0]),
+    ];
+    for (what, m) in rips {
+        let u = udp(520, 520, &m);
+        out.push((
+            format!("rip-{what}-4"),
+            ipv4(17, s4, [224, 0, 0, 9], 16, 0, &[], &u),
+        ));
     }
     // VRRP: version 2 with and without a password, version 3 in IPv4 and IPv6, odd ones.
     let vrrp2 = |auth: u8, pw: &[u8]| {

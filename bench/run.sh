@@ -10,7 +10,7 @@
 #   nocap          no capturer: the generator ceiling of the path
 #   rcvall_count   crates/rcvall/examples/count.rs: rcvall::Capture (32 MiB ring), counts every frame
 #   rcvall_async   crates/rcvall/examples/async_count.rs: the same through AsyncCapture on tokio
-#   rcvall_pcapng  target-bench/release/rcvall capture -i IF -q -w /dev/null  (pcapng encoder)
+#   rcvall_pcapng  target-bench/release/rcvall capture -i IF -w /dev/null  (pcapng encoder)
 #   rcvall_recv    crates/rcvall/examples/recv_count.rs: the faithful Socket, SIO_RCVALL ON, recv() loop
 #   tcpdump        tcpdump -i IF -w /dev/null -n -B 32768
 #   nsng           netsniff-ng --in IF --out /dev/null -s -A -Q -V   (as BASELINE.md, default ring)
@@ -53,7 +53,7 @@ capcmd() { # scenario fam -> capturer command ("" = none)
     nocap)         echo "";;
     rcvall_count)  echo "$BIN/examples/count {IF} both 32";;
     rcvall_async)  echo "$BIN/examples/async_count {IF} both 32";;
-    rcvall_pcapng) echo "$BIN/rcvall capture -i {IF} -q -w /dev/null";;
+    rcvall_pcapng) echo "$BIN/rcvall capture -i {IF} -w /dev/null";;
     rcvall_recv)   echo "$BIN/examples/recv_count $cap_addr";;
     tcpdump)       echo "tcpdump -i {IF} -w /dev/null -n -B 32768";;
     nsng)          echo "netsniff-ng --in {IF} --out /dev/null -s -A -Q -V";;

@@ -1,6 +1,6 @@
 //! The command line as typed: a raw view, resolved and checked in `config`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Every IPv4/IPv6 packet of an interface, in and out — Windows' SIO_RCVALL for Linux.
@@ -92,9 +92,9 @@ pub struct CaptureArgs {
     /// Output format (default: text on standard output, pcapng with -w).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
-    /// No per-packet lines; a live statistics line on a terminal.
-    #[arg(short = 'q')]
-    pub quiet: bool,
+    /// No live statistics line (shown on a terminal while writing a file with -w).
+    #[arg(long = "no-live")]
+    pub no_live: bool,
     /// Ring buffer size in KiB per interface, as tcpdump's -B (default 32768).
     #[arg(short = 'B', long = "buffer-size", value_name = "KiB")]
     pub buffer_kib: Option<u64>,
@@ -104,6 +104,8 @@ pub struct CaptureArgs {
     /// Drop privileges to USER after opening the capture, before anything else runs.
     #[arg(short = 'Z', long = "user", value_name = "USER")]
     pub user: Option<String>,
+    #[command(flatten)]
+    pub text: TextArgs,
     /// Filter expression (tcpdump syntax), e.g. `udp port 53 or icmp`.
     #[arg(trailing_var_arg = true, allow_hyphen_values = false)]
     pub filter: Vec<String>,
@@ -116,7 +118,59 @@ pub struct ReadArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
+    #[command(flatten)]
+    pub text: TextArgs,
     /// Filter expression (tcpdump syntax).
     #[arg(trailing_var_arg = true)]
     pub filter: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    Micro,
+    Nano,
+}
+
+/// tcpdump's flags for the text output, shared by `capture` and `read`.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Text output (as tcpdump's)")]
+pub struct TextArgs {
+    /// -t: no time; -tt: seconds since 1970; -ttt: since the previous packet; -tttt: date and
+    /// local time; -ttttt: since the first packet. Default: local time of day (TZ honoured).
+    #[arg(short = 't', action = ArgAction::Count)]
+    pub time: u8,
+    /// Sub-second digits of the time: micro (6, the default) or nano (9).
+    #[arg(long = "time-stamp-precision", value_enum, value_name = "PRECISION")]
+    pub precision: Option<PrecisionArg>,
+    /// Same as --time-stamp-precision nano.
+    #[arg(long = "nano", conflicts_with = "precision")]
+    pub nano: bool,
+    /// More detail: -v (IP header fields, checksums), -vv (more).
+    #[arg(short = 'v', action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Quick output: less protocol detail (tcp N, UDP, length N).
+    #[arg(short = 'q')]
+    pub quick: bool,
+    /// Absolute TCP sequence numbers (default: relative to each connection's first).
+    #[arg(short = 'S')]
+    pub absolute_seq: bool,
+    /// Hex dump of each packet after its line (-xx: from the link-layer header, when the file
+    /// has one).
+    #[arg(short = 'x', action = ArgAction::Count)]
+    pub hex: u8,
+    /// Hex and ASCII dump of each packet (-XX: from the link-layer header).
+    #[arg(short = 'X', action = ArgAction::Count)]
+    pub hex_ascii: u8,
+    /// ASCII dump of each packet (-AA: from the link-layer header).
+    #[arg(short = 'A', action = ArgAction::Count)]
+    pub ascii: u8,
+    /// Flush standard output after each line.
+    #[arg(short = 'l')]
+    pub line_buffered: bool,
+    /// Accepted for tcpdump's habits: rcvall never resolves addresses, ports or protocols.
+    #[arg(short = 'n', action = ArgAction::Count)]
+    pub numeric: u8,
+    /// Read the filter expression from FILE (`#` starts a comment); words after it are ignored.
+    #[arg(short = 'F', value_name = "FILE")]
+    pub filter_file: Option<PathBuf>,
 }

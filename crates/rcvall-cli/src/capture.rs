@@ -95,7 +95,13 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
         });
     }
     let interfaces: Vec<Interface> = lives.iter().map(|l| l.iface.clone()).collect();
-    let mut sink = Sink::open(cfg.format, cfg.write.as_deref(), &interfaces, cfg.snaplen)?;
+    let mut sink = Sink::open(
+        cfg.format,
+        cfg.write.as_deref(),
+        &interfaces,
+        cfg.snaplen,
+        &cfg.text,
+    )?;
     if let Some(user) = &cfg.user {
         privs::drop_to(user, cfg.write.as_deref())?;
     }
@@ -129,7 +135,7 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
             .unwrap_or_default()
     );
 
-    let progress = (cfg.quiet && io::stderr().is_terminal()).then(|| {
+    let progress = (cfg.live && io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
         bar
@@ -196,7 +202,7 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
 /// files and pipes get the batched TPACKET_V3 ring.
 fn low_latency(cfg: &CaptureConfig) -> bool {
     let lines = matches!(cfg.format, Format::Text | Format::Json);
-    cfg.immediate || (lines && !cfg.quiet && cfg.write.is_none() && io::stdout().is_terminal())
+    cfg.immediate || (lines && cfg.write.is_none() && io::stdout().is_terminal())
 }
 
 /// Moves packets from the rings to the output until a stop condition.

@@ -1,12 +1,12 @@
 //! From the typed command line to a checked configuration. Every error here is the user's
 //! input (exit status 2) and names the culprit.
 
-use crate::args::{CaptureArgs, DirectionArg, FormatArg, ModeArg};
+use crate::args::{CaptureArgs, DirectionArg, FormatArg, ModeArg, PrecisionArg, TextArgs};
 use anyhow::{anyhow, bail, Context, Result};
 use rcvall::kfilter::DirectionFilter;
 use rcvall::{Families, Interface, RcvAll};
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// An error in what the user typed: exit status 2.
@@ -55,7 +55,9 @@ pub struct CaptureConfig {
     pub format: Format,
     /// None: standard output.
     pub write: Option<PathBuf>,
-    pub quiet: bool,
+    /// The live statistics line (on a terminal, while writing a file).
+    pub live: bool,
+    pub text: TextConfig,
     pub ring_bytes: u64,
     pub immediate: bool,
     pub user: Option<User>,
@@ -121,14 +123,129 @@ pub fn capture(args: &CaptureArgs) -> Result<CaptureConfig> {
             duration: args.duration.as_deref().map(parse_duration).transpose()?,
             snaplen,
             format,
+            live: write.is_some() && !args.no_live,
             write,
-            quiet: args.quiet,
+            text: text_config(&args.text)?,
             ring_bytes: ring_kib << 10,
             immediate: args.immediate,
             user: args.user.as_deref().map(lookup_user).transpose()?,
-            filter: compile_filter(&args.filter, snaplen)?,
+            filter: compile_filter(&filter_words(&args.text, &args.filter)?, snaplen)?,
         })
     })
+}
+
+/// tcpdump's text-output flags, resolved.
+#[derive(Debug, Clone)]
+pub struct TextConfig {
+    pub options: rcvall_wire::TextOptions,
+    /// `-l`: flush after each line.
+    pub line_buffered: bool,
+}
+
+pub fn text_config(args: &TextArgs) -> Result<TextConfig> {
+    use rcvall_wire::{Dump, Precision, TimeFormat};
+    let time = match args.time {
+        0 => TimeFormat::TimeOfDay,
+        1 => TimeFormat::None,
+        2 => TimeFormat::Unix,
+        3 => TimeFormat::SincePrevious,
+        4 => TimeFormat::DateTime,
+        5 => TimeFormat::SinceFirst,
+        n => bail!("-{}: at most five t's (-ttttt)", "t".repeat(n.into())),
+    };
+    // tcpdump lets -X win over -x, and either over -A; the chosen one doubled (-XX, -xx,
+    // -AA) dumps from the link-layer header.
+    let (dump, count) = if args.hex_ascii > 0 {
+        (Dump::HexAscii, args.hex_ascii)
+    } else if args.hex > 0 {
+        (Dump::Hex, args.hex)
+    } else if args.ascii > 0 {
+        (Dump::Ascii, args.ascii)
+    } else {
+        (Dump::None, 0)
+    };
+    let precision = match (args.precision, args.nano) {
+        (Some(PrecisionArg::Nano), _) | (None, true) => Precision::Nano,
+        _ => Precision::Micro,
+    };
+    Ok(TextConfig {
+        options: rcvall_wire::TextOptions {
+            time,
+            precision,
+            zone: local_zone(),
+            verbose: args.verbose,
+            quick: args.quick,
+            absolute_seq: args.absolute_seq,
+            dump,
+            dump_link_layer: count > 1,
+        },
+        line_buffered: args.line_buffered,
+    })
+}
+
+/// The filter's words: those typed, or with -F the file's text with `#` comments blanked, as
+/// tcpdump's `read_infile` does (tcpdump then ignores the typed words).
+pub fn filter_words(args: &TextArgs, typed: &[String]) -> Result<Vec<String>> {
+    let Some(path) = &args.filter_file else {
+        return Ok(typed.to_vec());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("-F {}: cannot read the filter file", path.display()))?;
+    if !typed.is_empty() {
+        eprintln!("rcvall: -F given: ignoring the filter words on the command line");
+    }
+    Ok(vec![strip_filter_comments(&text)])
+}
+
+fn strip_filter_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_comment = false;
+    for c in text.chars() {
+        match c {
+            '#' => in_comment = true,
+            '\n' => in_comment = false,
+            _ => {}
+        }
+        out.push(if in_comment || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        });
+    }
+    out
+}
+
+/// The zone tcpdump's `localtime()` would use, resolved as glibc does: `TZ` unset means
+/// `/etc/localtime`; empty means UTC; `:NAME` or `NAME` is a file under `$TZDIR` (default
+/// `/usr/share/zoneinfo`) or an absolute path; failing that `NAME` is read as a POSIX rule;
+/// anything unusable is UTC.
+pub fn local_zone() -> rcvall_wire::TimeZone {
+    use rcvall_wire::TimeZone;
+    let from_file = |path: &Path| {
+        std::fs::read(path)
+            .ok()
+            .and_then(|data| TimeZone::from_tzif(&data).ok())
+    };
+    let Some(tz) = std::env::var_os("TZ") else {
+        return from_file(Path::new("/etc/localtime")).unwrap_or(TimeZone::UTC);
+    };
+    let tz = tz.to_string_lossy().into_owned();
+    if tz.is_empty() {
+        return TimeZone::UTC;
+    }
+    let (name, file_only) = match tz.strip_prefix(':') {
+        Some(name) => (name, true),
+        None => (tz.as_str(), false),
+    };
+    let dir = std::env::var_os("TZDIR").unwrap_or_else(|| "/usr/share/zoneinfo".into());
+    let path = if name.starts_with('/') {
+        PathBuf::from(name)
+    } else {
+        Path::new(&dir).join(name)
+    };
+    from_file(&path)
+        .or_else(|| (!file_only).then(|| TimeZone::from_posix(name)).flatten())
+        .unwrap_or(TimeZone::UTC)
 }
 
 /// Compiles the words of a filter expression; None when there are none.
@@ -315,6 +432,14 @@ fn lookup_user(spec: &str) -> Result<User> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_files_lose_their_comments() {
+        assert_eq!(
+            strip_filter_comments("tcp # web\nand port 80\t# x"),
+            format!("tcp{}and port 80{}", " ".repeat(7), " ".repeat(4))
+        );
+    }
 
     #[test]
     fn durations_take_units() {

@@ -3,11 +3,11 @@
 //! Files are flushed after each ring block; when a write fails (a full disk) the file is cut
 //! back to the last flushed packet, so it stays valid and its packet count is known.
 
-use crate::config::Format;
+use crate::config::{Format, TextConfig};
 use anyhow::{Context, Result};
 use rcvall::{Direction, Interface, Packet, Stats};
 use rcvall_pcap::{EpbFlags, InterfaceDesc, InterfaceStats, LinkType, PcapWriter, PcapngWriter};
-use rcvall_wire::TimeStyle;
+use rcvall_wire::TextPrinter;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -34,7 +34,8 @@ impl<W: Write> Write for Counted<W> {
 type Out = BufWriter<Counted<Box<dyn Write>>>;
 
 enum Encoder {
-    Text(TimeStyle),
+    /// The printer, and whether each line is flushed (`-l`).
+    Text(Box<TextPrinter>, bool),
     Json,
     Pcapng(Box<PcapngWriter<Out>>),
     Pcap(PcapWriter<Out>),
@@ -64,6 +65,7 @@ impl Sink {
         path: Option<&Path>,
         interfaces: &[Interface],
         snaplen: u32,
+        text: &TextConfig,
     ) -> Result<Sink> {
         let (target, file): (Box<dyn Write>, _) = match path {
             Some(path) => {
@@ -92,7 +94,13 @@ impl Sink {
             .map(|i| (interfaces.len() > 1).then(|| i.name.clone()))
             .collect();
         let (encoder, lines) = match format {
-            Format::Text => (Encoder::Text(TimeStyle::TIME_OF_DAY_UTC), Some(out)),
+            Format::Text => (
+                Encoder::Text(
+                    Box::new(TextPrinter::new(text.options.clone())),
+                    text.line_buffered,
+                ),
+                Some(out),
+            ),
             Format::Json => (Encoder::Json, Some(out)),
             Format::Pcap => (
                 Encoder::Pcap(PcapWriter::new(out, LinkType::RAW, snaplen)?),
@@ -141,19 +149,21 @@ impl Sink {
             _ => rcvall_wire::Direction::In,
         };
         match &mut self.encoder {
-            Encoder::Text(style) => {
+            Encoder::Text(printer, line_buffered) => {
                 self.line.clear();
-                let _ = rcvall_wire::format_line(
+                let _ = printer.write_packet(
                     &mut self.line,
                     info.timestamp_ns,
                     Some(direction),
                     self.names[slot].as_deref(),
                     packet.data,
                     info.original_len,
-                    *style,
                 );
                 self.line.push('\n');
                 write_line(&mut self.lines, &self.line)?;
+                if *line_buffered {
+                    self.lines.as_mut().map_or(Ok(()), |out| out.flush())?;
+                }
             }
             Encoder::Json => {
                 self.line.clear();
@@ -192,7 +202,7 @@ impl Sink {
         match &self.encoder {
             Encoder::Pcapng(w) => w.get_ref(),
             Encoder::Pcap(w) => w.get_ref(),
-            Encoder::Text(_) | Encoder::Json => self
+            Encoder::Text(..) | Encoder::Json => self
                 .lines
                 .as_ref()
                 .expect("text and JSON have a line writer"),
@@ -217,7 +227,7 @@ impl Sink {
                 w.flush()?;
                 w.get_ref()
             }
-            Encoder::Text(_) | Encoder::Json => {
+            Encoder::Text(..) | Encoder::Json => {
                 let lines = self
                     .lines
                     .as_mut()
@@ -316,6 +326,7 @@ mod tests {
             Some(&path),
             std::slice::from_ref(&iface),
             262_144,
+            &crate::config::text_config(&Default::default()).unwrap(),
         )
         .unwrap();
         for _ in 0..3 {

@@ -4,19 +4,24 @@ use crate::args::{FormatArg, ReadArgs};
 use crate::config::{self, DEFAULT_SNAPLEN};
 use anyhow::{anyhow, bail, Context, Result};
 use rcvall_pcap::{decapsulate, CaptureReader, Direction as FileDirection};
-use rcvall_wire::{Direction, TimeStyle};
+use rcvall_wire::{Direction, TextPrinter};
 use std::io::{BufReader, Write};
 
 /// Linux's packet type for outgoing packets: what `outbound` in a filter tests.
 const PACKET_OUTGOING: u32 = 4;
 
 pub fn run(args: &ReadArgs) -> Result<()> {
-    let filter = config::usage(|| {
+    let (filter, text) = config::usage(|| {
         if matches!(args.format, FormatArg::Pcap | FormatArg::Pcapng) {
             bail!("read prints text or json; to copy packets, use capture -w");
         }
-        config::compile_filter(&args.filter, DEFAULT_SNAPLEN)
+        let words = config::filter_words(&args.text, &args.filter)?;
+        Ok((
+            config::compile_filter(&words, DEFAULT_SNAPLEN)?,
+            config::text_config(&args.text)?,
+        ))
     })?;
+    let mut printer = TextPrinter::new(text.options);
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let mut reader = CaptureReader::new(BufReader::new(file))
@@ -65,18 +70,26 @@ pub fn run(args: &ReadArgs) -> Result<()> {
                 ip.ip,
                 original_len,
             ),
-            _ => rcvall_wire::format_line(
+            // The whole frame: -xx/-XX/-AA dump its link-layer header too.
+            _ => printer.write_frame(
                 &mut line,
                 record.timestamp_ns,
                 direction,
                 None,
-                ip.ip,
+                record.data,
+                link_header,
                 original_len,
-                TimeStyle::TIME_OF_DAY_UTC,
             ),
         };
         line.push('\n');
-        if let Err(err) = out.write_all(line.as_bytes()) {
+        let written = out.write_all(line.as_bytes()).and_then(|()| {
+            if text.line_buffered {
+                out.flush()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(err) = written {
             if err.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(());
             }

@@ -203,7 +203,7 @@ fn same_packets_as_tcpdump_byte_for_byte_and_tshark_reads_our_files_cleanly() {
     let rcvall = start_capture(&pair.b.ns, &["-i", "rcvt0", "-w", ours_s]);
     let rcvall_pcap = start_capture(
         &pair.b.ns,
-        &["-i", "rcvt0", "-q", "-w", ours_pcap.to_str().unwrap()],
+        &["-i", "rcvt0", "-w", ours_pcap.to_str().unwrap()],
     );
     // --immediate-mode: TPACKET_V2, so tcpdump loses no partly filled block when stopped.
     let tcpdump = Running::start(
@@ -284,7 +284,7 @@ fn flood_then_signal(signal: &str) {
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
     let capture = start_capture(
         &pair.b.ns,
-        &["-i", "rcvt0", "-q", "-4", "-w", file.to_str().unwrap()],
+        &["-i", "rcvt0", "-4", "-w", file.to_str().unwrap()],
     );
     let flood = testkit::flood_udp(
         &pair.a.ns,
@@ -348,10 +348,7 @@ fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
     assert!(mounted.success());
     let file = fs.0.join("full.pcapng");
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let mut capture = start_capture(
-        &pair.b.ns,
-        &["-i", "rcvt0", "-q", "-w", file.to_str().unwrap()],
-    );
+    let mut capture = start_capture(&pair.b.ns, &["-i", "rcvt0", "-w", file.to_str().unwrap()]);
     let flood = testkit::flood_udp(
         &pair.a.ns,
         pair.b.sock_v4(9),
@@ -440,7 +437,7 @@ fn the_interface_vanishing_ends_with_status_1_after_writing_what_came_before() {
     let file = scratch.path("vanish.pcapng");
     let mut capture = start_capture(
         &pair.b.ns,
-        &["-i", "rcvt0", "-q", "-4", "-w", file.to_str().unwrap()],
+        &["-i", "rcvt0", "-4", "-w", file.to_str().unwrap()],
     );
     testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 2).unwrap();
     testkit::delete_link(&pair.b.ns, "rcvt0").unwrap();
@@ -584,7 +581,9 @@ fn the_live_statistics_line_shows_on_a_terminal() {
     // `script` gives the capture a terminal; its transcript is what a person would see.
     let out = Command::new("ip")
         .args(["netns", "exec", pair.b.ns.name(), "script", "-qfec"])
-        .arg(format!("{RCVALL} capture -i rcvt0 -q --duration 2s"))
+        .arg(format!(
+            "{RCVALL} capture -i rcvt0 -w /dev/null --duration 2s"
+        ))
         .arg("/dev/null")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

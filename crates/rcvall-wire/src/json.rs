@@ -44,8 +44,14 @@ pub fn write_json_str(out: &mut impl Write, s: &str) -> fmt::Result {
 /// unknown), `interface` (`{"name","index"}`, omitted when unknown), `family` (`"ipv4"`/`"ipv6"`,
 /// null for other bytes), `src`, `dst`, `ttl`, `protocol` (`{"name","number"}`), `src_port`,
 /// `dst_port`, `tcp_flags`, `icmp_type`, `icmp_code`, `echo_id`, `echo_seq`, `fragment`
-/// (`{"offset","more"}` when fragmented), `len` (`{"captured","original","ip_payload"}`) and
-/// `truncated`. Keys whose value is unknown are omitted, except `family` and `len`.
+/// (`{"offset","more"}` when fragmented), `app` (what the text printer decodes above the
+/// transport: `{"name":"dns"|"mdns","id","response","opcode","rcode","questions_count",…,
+/// "question":{"name","type","class"}}`, `http` (`line`, `method` or `status`), `ntp`
+/// (`version`, `mode`, `leap`, `stratum`), `dhcp` (`op`, `xid`, `client_mac`, the addresses,
+/// `message_type`), `dhcp6` (`message_type`, `xid`), `vxlan`/`geneve` (`vni`), `igmp` (`type`,
+/// `group`), `gre` (`version`, `ethertype`, `key`), `sctp` (`chunks`, with `src_port`/`dst_port`)),
+/// `len` (`{"captured","original","ip_payload"}`) and `truncated`. Keys whose value is unknown
+/// are omitted, except `family` and `len`.
 pub fn format_json(
     out: &mut impl Write,
     ts_ns: u64,
@@ -137,6 +143,7 @@ pub fn format_json(
         }
         Transport::None => {}
     }
+    crate::json_app::write_app(out, ip, &s)?;
     let frag = match (s.ipv4, s.ipv6_frag) {
         (Some(f), _) if f.more_frags || f.offset != 0 => Some((f.offset, f.more_frags)),
         (_, Some(f)) => Some((f.offset, f.more_frags)),

@@ -2,6 +2,8 @@
 
 use core::fmt::{self, Write};
 
+use crate::tz::TimeZone;
+
 /// Which clock representation starts a text line (tcpdump's `-t` family).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeFormat {
@@ -13,6 +15,10 @@ pub enum TimeFormat {
     TimeOfDay,
     /// Date and time of day (`-tttt`): `2023-11-14 22:13:20.123456`.
     DateTime,
+    /// Time since the previous packet (`-ttt`): ` 00:00:00.000123`.
+    SincePrevious,
+    /// Time since the first packet (`-ttttt`): ` 00:01:40.000123`.
+    SinceFirst,
 }
 
 /// Sub-second digits: 6 like tcpdump's default, or 9 like `--nano`.
@@ -31,9 +37,9 @@ pub struct TimeStyle {
     pub format: TimeFormat,
     /// Sub-second digits.
     pub precision: Precision,
-    /// Offset from UTC applied to [`TimeFormat::TimeOfDay`] and [`TimeFormat::DateTime`].
-    /// tcpdump uses the local zone; this crate does no I/O, so the caller supplies it
-    /// (0 reproduces `TZ=UTC tcpdump`).
+    /// Offset from UTC applied to [`TimeFormat::TimeOfDay`] and [`TimeFormat::DateTime`] by
+    /// [`format_line`](crate::format_line); [`TextPrinter`](crate::TextPrinter) takes a whole
+    /// [`TimeZone`] instead (0 reproduces `TZ=UTC tcpdump`).
     pub utc_offset_secs: i32,
 }
 
@@ -70,6 +76,17 @@ impl Default for TimeStyle {
     }
 }
 
+/// Days since 1970-01-01 of a civil date (the inverse of [`civil_from_days`]).
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm), valid for all `i64` days
 /// a `u64` of nanoseconds can produce.
 pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -92,35 +109,81 @@ fn write_frac(out: &mut impl Write, nanos: u32, precision: Precision) -> fmt::Re
     }
 }
 
-/// Writes the timestamp followed by one space (nothing for [`TimeFormat::None`]).
-pub(crate) fn write_time(out: &mut impl Write, ts_ns: u64, style: TimeStyle) -> fmt::Result {
-    let secs = ts_ns / 1_000_000_000;
-    let nanos = (ts_ns % 1_000_000_000) as u32;
-    match style.format {
-        TimeFormat::None => return Ok(()),
-        TimeFormat::Unix => {
-            write!(out, "{secs}")?;
-            write_frac(out, nanos, style.precision)?;
-        }
-        TimeFormat::TimeOfDay | TimeFormat::DateTime => {
-            let local = secs as i64 + i64::from(style.utc_offset_secs);
-            let days = local.div_euclid(86_400);
-            let sod = local.rem_euclid(86_400);
-            if style.format == TimeFormat::DateTime {
-                let (y, m, d) = civil_from_days(days);
-                write!(out, "{y:04}-{m:02}-{d:02} ")?;
-            }
-            write!(
-                out,
-                "{:02}:{:02}:{:02}",
-                sod / 3600,
-                sod % 3600 / 60,
-                sod % 60
-            )?;
-            write_frac(out, nanos, style.precision)?;
+/// The timestamp column of a text line; keeps the reference instants `-ttt`/`-ttttt` need.
+#[derive(Clone, Debug)]
+pub(crate) struct Clock {
+    pub(crate) format: TimeFormat,
+    pub(crate) precision: Precision,
+    pub(crate) zone: TimeZone,
+    /// tcpdump's `tv_ref`: the first packet, or the previous one for `-ttt`.
+    reference: Option<u64>,
+}
+
+impl Clock {
+    pub(crate) fn new(format: TimeFormat, precision: Precision, zone: TimeZone) -> Clock {
+        Clock {
+            format,
+            precision,
+            zone,
+            reference: None,
         }
     }
-    out.write_char(' ')
+
+    /// Writes the timestamp followed by one space (nothing for [`TimeFormat::None`]).
+    pub(crate) fn write(&mut self, out: &mut impl Write, ts_ns: u64) -> fmt::Result {
+        // libpcap hands a nanosecond file to a microsecond reader truncated, and tcpdump's
+        // differences are taken between those truncated values.
+        let ts_ns = match self.precision {
+            Precision::Micro => ts_ns - ts_ns % 1000,
+            Precision::Nano => ts_ns,
+        };
+        let secs = ts_ns / 1_000_000_000;
+        let nanos = (ts_ns % 1_000_000_000) as u32;
+        match self.format {
+            TimeFormat::None => return Ok(()),
+            TimeFormat::Unix => {
+                write!(out, "{secs}")?;
+                write_frac(out, nanos, self.precision)?;
+            }
+            TimeFormat::TimeOfDay | TimeFormat::DateTime => {
+                let secs = secs as i64;
+                let local = secs + i64::from(self.zone.offset_at(secs));
+                if self.format == TimeFormat::DateTime {
+                    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+                    write!(out, "{y:04}-{m:02}-{d:02} ")?;
+                }
+                write_hms(out, local.rem_euclid(86_400))?;
+                write_frac(out, nanos, self.precision)?;
+            }
+            TimeFormat::SincePrevious | TimeFormat::SinceFirst => {
+                let reference = *self.reference.get_or_insert(ts_ns);
+                if self.format == TimeFormat::SincePrevious {
+                    self.reference = Some(ts_ns);
+                }
+                // tcpdump prints a sign column, then the difference as a time of day (so
+                // whole days are dropped: it formats the difference with gmtime).
+                let (sign, delta) = if ts_ns < reference {
+                    ('-', reference - ts_ns)
+                } else {
+                    (' ', ts_ns - reference)
+                };
+                out.write_char(sign)?;
+                write_hms(out, (delta / 1_000_000_000 % 86_400) as i64)?;
+                write_frac(out, (delta % 1_000_000_000) as u32, self.precision)?;
+            }
+        }
+        out.write_char(' ')
+    }
+}
+
+fn write_hms(out: &mut impl Write, sod: i64) -> fmt::Result {
+    write!(
+        out,
+        "{:02}:{:02}:{:02}",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
 }
 
 /// RFC 3339 in UTC with nanoseconds: `2023-11-14T22:13:20.123456789Z`.
@@ -144,8 +207,37 @@ mod tests {
 
     fn t(ts: u64, style: TimeStyle) -> String {
         let mut s = String::new();
-        write_time(&mut s, ts, style).unwrap();
+        Clock::new(
+            style.format,
+            style.precision,
+            TimeZone::fixed(style.utc_offset_secs),
+        )
+        .write(&mut s, ts)
+        .unwrap();
         s
+    }
+
+    #[test]
+    fn days_round_trip() {
+        for z in [-800_000i64, -1, 0, 1, 59, 60, 11_016, 19_675, 2_000_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+    }
+
+    #[test]
+    fn deltas_drop_whole_days_and_carry_a_sign() {
+        let mut c = Clock::new(TimeFormat::SincePrevious, Precision::Micro, TimeZone::UTC);
+        let mut s = String::new();
+        for ts in [
+            10_000_000_123_456_789u64,
+            10_259_204_000_000_000,
+            10_000_000_000_000_000,
+        ] {
+            c.write(&mut s, ts).unwrap();
+            s.push('|');
+        }
+        assert_eq!(s, " 00:00:00.000000 | 00:00:03.876544 |-00:00:04.000000 |");
     }
 
     #[test]

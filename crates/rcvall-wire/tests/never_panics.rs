@@ -2,7 +2,10 @@
 //! truncation of valid packets.
 
 use proptest::prelude::*;
-use rcvall_wire::{format_json, format_line, parse, Direction, Interface, TimeStyle};
+use rcvall_wire::{
+    format_json, format_line, parse, Direction, Dump, Interface, TextOptions, TextPrinter,
+    TimeFormat, TimeStyle,
+};
 
 fn all_outputs(ip: &[u8], original_len: u32, ts: u64) {
     let s = parse(ip);
@@ -18,7 +21,41 @@ fn all_outputs(ip: &[u8], original_len: u32, ts: u64) {
         TimeStyle::UNIX_NANO,
     )
     .unwrap();
-    assert!(!line.contains('\n'), "{line:?}");
+    // Text only: packet bytes reach the line escaped (`M-`, `^`) or as `.`; the only control
+    // characters are tcpdump's own line breaks and tabs (dumps, -v, tunnels).
+    assert!(
+        !line
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{line:?}"
+    );
+    for verbose in [1, 2] {
+        let mut printer = TextPrinter::new(TextOptions {
+            time: TimeFormat::SinceFirst,
+            verbose,
+            dump: [Dump::HexAscii, Dump::Ascii][usize::from(verbose) - 1],
+            ..TextOptions::default()
+        });
+        let mut text = String::new();
+        for _ in 0..2 {
+            printer
+                .write_packet(&mut text, ts, None, None, ip, original_len)
+                .unwrap();
+        }
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{text:?}"
+        );
+        let mut quick = TextPrinter::new(TextOptions {
+            quick: true,
+            ..TextOptions::default()
+        });
+        quick
+            .write_packet(&mut text, ts, None, None, ip, original_len)
+            .unwrap();
+    }
     let mut json = String::new();
     format_json(
         &mut json,
@@ -73,6 +110,68 @@ fn packet() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// A UDP or TCP segment to a port tcpdump decodes the payload of (DNS, DHCP, NTP, …), or an
+/// IGMP, GRE or SCTP packet, with random contents: the application printers' inputs.
+fn app_packet() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::sample::select(vec![
+            (17u8, 53u16),
+            (17, 5353),
+            (17, 67),
+            (17, 123),
+            (17, 514),
+            (17, 546),
+            (17, 4789),
+            (17, 6081),
+            (6, 22),
+            (6, 53),
+            (6, 80),
+            (2, 0),
+            (47, 0),
+            (132, 0),
+        ]),
+        prop::collection::vec(any::<u8>(), 0..300),
+        any::<bool>(),
+    )
+        .prop_map(|((proto, port), body, v6)| {
+            let mut l4 = Vec::new();
+            match proto {
+                17 => {
+                    l4.extend_from_slice(&40_000u16.to_be_bytes());
+                    l4.extend_from_slice(&port.to_be_bytes());
+                    l4.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());
+                    l4.extend_from_slice(&[0, 0]);
+                }
+                6 => {
+                    l4.extend_from_slice(&40_000u16.to_be_bytes());
+                    l4.extend_from_slice(&port.to_be_bytes());
+                    l4.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x18, 1, 0, 0, 0, 0, 0]);
+                }
+                _ => {}
+            }
+            l4.extend_from_slice(&body);
+            let mut v = if v6 {
+                let mut v = vec![0x60, 0, 0, 0];
+                v.extend_from_slice(&(l4.len() as u16).to_be_bytes());
+                v.extend_from_slice(&[proto, 64]);
+                v.extend_from_slice(&[0x20, 1, 0xd, 0xb8]);
+                v.extend_from_slice(&[0; 11]);
+                v.push(1);
+                v.extend_from_slice(&[0x20, 1, 0xd, 0xb8]);
+                v.extend_from_slice(&[0; 11]);
+                v.push(2);
+                v
+            } else {
+                let mut v = vec![0x45, 0];
+                v.extend_from_slice(&((20 + l4.len()) as u16).to_be_bytes());
+                v.extend_from_slice(&[0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+                v
+            };
+            v.extend_from_slice(&l4);
+            v
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -86,6 +185,13 @@ proptest! {
         let mut v = vec![first];
         v.extend_from_slice(&rest);
         all_outputs(&v, orig, 0);
+    }
+
+    #[test]
+    fn application_payloads_of_every_kind(p in app_packet()) {
+        for cut in [p.len(), p.len() * 3 / 4, p.len() / 2] {
+            all_outputs(&p[..cut], p.len() as u32, 7);
+        }
     }
 
     #[test]

@@ -469,6 +469,7 @@ fn flags_match_tcpdump() {
                 ));
             }
         }
+        assert_gaps_within_ceiling(gaps, pkts.len(), name);
         report.push(format!(
             "{name:<34} {same:>5}/{} identical ({:.1} %), {gaps} documented gaps",
             pkts.len(),
@@ -585,6 +586,7 @@ fn mutated_packets_match_tcpdump_with_flags() {
             "mutated {name:<8} {same:>5}/{} identical, {gaps} documented gaps",
             pkts.len()
         );
+        assert_gaps_within_ceiling(gaps, pkts.len(), &format!("mutated {name}"));
     }
     let _ = std::fs::remove_dir_all(&dir);
     for f in failures.iter().take(30) {

@@ -101,6 +101,9 @@ fn protocols_match_tcpdump() {
         "agreement per protocol and verbosity ({} packets):",
         pkts.len()
     );
+    let all_gaps: usize = table.values().map(|(_, _, gaps)| gaps).sum();
+    let all_lines: usize = table.values().map(|(_, total, _)| total).sum();
+    assert_gaps_within_ceiling(all_gaps, all_lines, "protocol corpus");
     for ((proto, v), (same, total, gaps)) in &table {
         eprintln!(
             "  {proto:<10} -{:<3} {same:>5}/{total} ({:.1} %), {gaps} documented gaps",

@@ -113,7 +113,7 @@ pub struct CaptureArgs {
 
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// The file to read (pcap or pcapng).
+    /// The file to read (pcap or pcapng); `-` reads standard input, as `tcpdump -r -`.
     pub file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

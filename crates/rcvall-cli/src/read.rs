@@ -5,7 +5,7 @@ use crate::config::{self, DEFAULT_SNAPLEN};
 use anyhow::{anyhow, bail, Context, Result};
 use rcvall_pcap::{decapsulate, CaptureReader, Direction as FileDirection};
 use rcvall_wire::{Direction, TextPrinter};
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Read, Write};
 
 /// Linux's packet type for outgoing packets: what `outbound` in a filter tests.
 const PACKET_OUTGOING: u32 = 4;
@@ -22,10 +22,20 @@ pub fn run(args: &ReadArgs) -> Result<()> {
         ))
     })?;
     let mut printer = TextPrinter::new(text.options);
-    let file = std::fs::File::open(&args.file)
-        .with_context(|| format!("cannot open {}", args.file.display()))?;
-    let mut reader = CaptureReader::new(BufReader::new(file))
-        .map_err(|err| anyhow!("{}: {err}", args.file.display()))?;
+    // `-` is standard input, as with `tcpdump -r -` (a pipe: the reader never seeks).
+    let stdin = args.file.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_owned()
+    } else {
+        args.file.display().to_string()
+    };
+    let input: Box<dyn Read> = if stdin {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&args.file).with_context(|| format!("cannot open {name}"))?)
+    };
+    let mut reader = CaptureReader::new(BufReader::with_capacity(1 << 16, input))
+        .map_err(|err| anyhow!("{name}: {err}"))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut line = String::new();
     loop {
@@ -34,7 +44,7 @@ pub fn run(args: &ReadArgs) -> Result<()> {
             Ok(None) => break,
             Err(err) => {
                 out.flush().ok();
-                return Err(anyhow!("{}: {err}", args.file.display()));
+                return Err(anyhow!("{name}: {err}"));
             }
         };
         let Some(ip) = decapsulate(record.link_type, record.data) else {

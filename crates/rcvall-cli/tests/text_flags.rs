@@ -210,3 +210,67 @@ fn bad_text_flags_are_refused_with_status_2() {
         assert!(err.contains(culprit), "{args:?}: {err}");
     }
 }
+
+/// Runs `program args` with `input` on standard input (a pipe) in UTC.
+fn run_with_stdin(program: &str, args: &[&str], input: &Path) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .env("TZ", "UTC")
+        .stdin(std::fs::File::open(input).unwrap())
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup.sh installs tcpdump)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn read_dash_reads_standard_input_as_tcpdump_r_dash() {
+    let dir = std::env::temp_dir().join(format!("rcvt-read-stdin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pcap = capture(&dir);
+    // The same packets as pcapng (editcap comes with tshark, which scripts/setup.sh installs).
+    let pcapng = dir.join("capture.pcapng");
+    let out = Command::new("editcap")
+        .args(["-F", "pcapng", pcap.to_str().unwrap()])
+        .arg(&pcapng)
+        .output()
+        .expect("editcap (scripts/setup.sh installs tshark)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rcvall = env!("CARGO_BIN_EXE_rcvall");
+    for file in [&pcap, &pcapng] {
+        let ours = run_with_stdin(rcvall, &["read", "-"], file);
+        let theirs = run_with_stdin("tcpdump", &["-n", "-r", "-"], file);
+        assert_eq!(
+            ours,
+            theirs,
+            "{}: rcvall read - == tcpdump -r -",
+            file.display()
+        );
+        assert_eq!(
+            ours,
+            run(rcvall, &["read", file.to_str().unwrap()], "UTC"),
+            "standard input reads as the file does"
+        );
+        assert!(ours.lines().count() >= 6, "{ours}");
+    }
+    // Garbage on standard input: a clear error naming standard input, status 1.
+    let junk = dir.join("junk");
+    std::fs::write(&junk, b"not a capture file at all").unwrap();
+    let out = Command::new(rcvall)
+        .args(["read", "-"])
+        .stdin(std::fs::File::open(&junk).unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("standard input"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

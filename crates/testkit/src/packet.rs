@@ -27,18 +27,53 @@ pub fn checksum(chunks: &[&[u8]]) -> u16 {
     !(sum as u16)
 }
 
-/// An IPv4 header (20 bytes: id 0x1234, DF, TTL 64, valid checksum) followed by `payload`.
-pub fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, payload: &[u8]) -> Vec<u8> {
-    let total = (20 + payload.len()) as u16;
-    let mut ip = vec![0x45, 0];
+/// The fields of an IPv4 header a test may want to choose; the rest (version, lengths,
+/// checksum) follow from them.
+#[derive(Clone, Copy, Debug)]
+pub struct Ipv4Fields<'a> {
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    pub protocol: u8,
+    pub id: u16,
+    /// Flags (DF 0x4000, MF 0x2000) and the fragment offset in 8-byte units.
+    pub flags_fragment: u16,
+    pub ttl: u8,
+    /// Options, a multiple of 4 bytes long.
+    pub options: &'a [u8],
+}
+
+/// An IPv4 header of `fields`, with a valid checksum, followed by `payload`.
+pub fn ipv4_with(fields: Ipv4Fields<'_>, payload: &[u8]) -> Vec<u8> {
+    let header_len = 20 + fields.options.len();
+    let total = (header_len + payload.len()) as u16;
+    let mut ip = vec![0x40 | (header_len / 4) as u8, 0];
     ip.extend_from_slice(&total.to_be_bytes());
-    ip.extend_from_slice(&[0x12, 0x34, 0x40, 0, 64, protocol, 0, 0]);
-    ip.extend_from_slice(&src.octets());
-    ip.extend_from_slice(&dst.octets());
+    ip.extend_from_slice(&fields.id.to_be_bytes());
+    ip.extend_from_slice(&fields.flags_fragment.to_be_bytes());
+    ip.extend_from_slice(&[fields.ttl, fields.protocol, 0, 0]);
+    ip.extend_from_slice(&fields.src.octets());
+    ip.extend_from_slice(&fields.dst.octets());
+    ip.extend_from_slice(fields.options);
     let sum = checksum(&[&ip]);
     ip[10..12].copy_from_slice(&sum.to_be_bytes());
     ip.extend_from_slice(payload);
     ip
+}
+
+/// An IPv4 header (20 bytes: id 0x1234, DF, TTL 64, valid checksum) followed by `payload`.
+pub fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, payload: &[u8]) -> Vec<u8> {
+    ipv4_with(
+        Ipv4Fields {
+            src,
+            dst,
+            protocol,
+            id: 0x1234,
+            flags_fragment: 0x4000,
+            ttl: 64,
+            options: &[],
+        },
+        payload,
+    )
 }
 
 /// An IPv6 header (hop limit 64, no extension headers) followed by `payload`.

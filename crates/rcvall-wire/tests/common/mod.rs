@@ -66,6 +66,7 @@ impl Rng {
     }
 }
 
+// IP headers come from testkit, the builder every suite shares.
 pub fn ipv4(
     proto: u8,
     src: [u8; 4],
@@ -75,28 +76,22 @@ pub fn ipv4(
     opts: &[u8],
     payload: &[u8],
 ) -> Vec<u8> {
-    let hlen = 20 + opts.len();
-    let total = hlen + payload.len();
-    let mut v = vec![0x40 | (hlen / 4) as u8, 0];
-    v.extend_from_slice(&(total as u16).to_be_bytes());
-    v.extend_from_slice(&id.to_be_bytes());
-    v.extend_from_slice(&flags_off.to_be_bytes());
-    v.extend_from_slice(&[64, proto, 0, 0]);
-    v.extend_from_slice(&src);
-    v.extend_from_slice(&dst);
-    v.extend_from_slice(opts);
-    v.extend_from_slice(payload);
-    v
+    testkit::packet::ipv4_with(
+        testkit::packet::Ipv4Fields {
+            src: src.into(),
+            dst: dst.into(),
+            protocol: proto,
+            id,
+            flags_fragment: flags_off,
+            ttl: 64,
+            options: opts,
+        },
+        payload,
+    )
 }
 
 pub fn ipv6(nh: u8, src: [u8; 16], dst: [u8; 16], payload: &[u8]) -> Vec<u8> {
-    let mut v = vec![0x60, 0, 0, 0];
-    v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    v.extend_from_slice(&[nh, 64]);
-    v.extend_from_slice(&src);
-    v.extend_from_slice(&dst);
-    v.extend_from_slice(payload);
-    v
+    testkit::packet::ipv6(src.into(), dst.into(), nh, payload)
 }
 
 pub fn v6addr(s: &str) -> [u8; 16] {

@@ -250,7 +250,7 @@ impl<'a> Iterator for Frames<'a> {
 }
 
 /// Builds synthetic blocks laid out as the kernel lays them out (for tests and fuzzing).
-#[doc(hidden)]
+#[cfg(any(test, fuzzing))]
 pub mod synth {
     use super::{block_field, frame_field};
 

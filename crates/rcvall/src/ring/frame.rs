@@ -66,7 +66,7 @@ pub fn parse(frame: &[u8]) -> Result<RawFrame<'_>, BlockError> {
 }
 
 /// Builds a V2 frame slot as the kernel writes it (for tests and fuzzing).
-#[doc(hidden)]
+#[cfg(any(test, fuzzing))]
 pub fn synth(
     slot: usize,
     status: u32,

@@ -1,8 +1,16 @@
 //! The TPACKET_V3 ring engine: geometry, block ownership, and frame-by-frame reading.
 
+// The walkers are pure functions over untrusted bytes; they are public only to the fuzz
+// targets (built with `--cfg fuzzing`), not part of the crate's API.
+#[cfg(fuzzing)]
 pub mod block;
+#[cfg(not(fuzzing))]
+pub(crate) mod block;
 mod dispatch;
+#[cfg(fuzzing)]
 pub mod frame;
+#[cfg(not(fuzzing))]
+pub(crate) mod frame;
 
 pub(crate) use dispatch::{AnyFrames, AnyGuard, AnyRing};
 

@@ -77,6 +77,8 @@ pub struct User {
     pub name: String,
     pub uid: u32,
     pub gid: u32,
+    /// Supplementary groups (the primary one included).
+    pub groups: Vec<u32>,
 }
 
 /// libpcap's default snap length: more than any IP datagram on a normal link.
@@ -406,32 +408,44 @@ fn default_route_interface() -> Result<String> {
     bail!("no default route")
 }
 
-/// A user by name or number, from /etc/passwd.
+/// A user by name or number, looked up through NSS (getpwnam_r / getpwuid_r), as tcpdump
+/// looks up -Z; the supplementary groups are the user's (getgrouplist, as initgroups sets).
 fn lookup_user(spec: &str) -> Result<User> {
-    let passwd = std::fs::read_to_string("/etc/passwd").context("reading /etc/passwd")?;
-    let by_number: Option<u32> = spec.parse().ok();
-    for line in passwd.lines() {
-        let fields: Vec<&str> = line.split(':').collect();
-        if fields.len() < 4 {
-            continue;
-        }
-        let (Ok(uid), Ok(gid)) = (fields[2].parse(), fields[3].parse()) else {
-            continue;
-        };
-        if fields[0] == spec || by_number == Some(uid) {
-            return Ok(User {
-                name: fields[0].to_owned(),
-                uid,
-                gid,
-            });
-        }
+    use nix::unistd::{getgrouplist, User as Passwd};
+    let found = match spec.parse::<u32>() {
+        Ok(uid) => Passwd::from_uid(uid.into()),
+        Err(_) => Passwd::from_name(spec),
     }
-    bail!("-Z {spec}: no such user in /etc/passwd")
+    .with_context(|| format!("-Z {spec}: looking the user up failed"))?;
+    let Some(passwd) = found else {
+        bail!("-Z {spec}: no such user")
+    };
+    let name = std::ffi::CString::new(passwd.name.as_str())
+        .with_context(|| format!("-Z {spec}: the user name has a NUL byte"))?;
+    let groups = getgrouplist(&name, passwd.gid)
+        .map(|groups| groups.into_iter().map(|g| g.as_raw()).collect())
+        .unwrap_or_else(|_| vec![passwd.gid.as_raw()]);
+    Ok(User {
+        name: passwd.name,
+        uid: passwd.uid.as_raw(),
+        gid: passwd.gid.as_raw(),
+        groups,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn users_are_looked_up_through_nss_by_name_or_number() {
+        let root = lookup_user("root").unwrap();
+        assert_eq!((root.uid, root.gid), (0, 0));
+        assert!(root.groups.contains(&0), "{root:?}");
+        assert_eq!(lookup_user("0").unwrap().name, root.name);
+        let err = lookup_user("rcvt-no-such-user").unwrap_err().to_string();
+        assert!(err.contains("no such user"), "{err}");
+    }
 
     #[test]
     fn filter_files_lose_their_comments() {

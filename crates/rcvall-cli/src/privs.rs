@@ -24,7 +24,8 @@ pub fn drop_to(user: &User, output: Option<&Path>) -> Result<()> {
     }
     let gid = Gid::from_raw(user.gid);
     let uid = Uid::from_raw(user.uid);
-    rustix::thread::set_thread_groups(&[gid]).context("setgroups")?;
+    let groups: Vec<Gid> = user.groups.iter().map(|g| Gid::from_raw(*g)).collect();
+    rustix::thread::set_thread_groups(&groups).context("setgroups")?;
     rustix::thread::set_thread_res_gid(gid, gid, gid).context("setresgid")?;
     rustix::thread::set_thread_res_uid(uid, uid, uid).context("setresuid")?;
     if user.uid != 0 && capabilities_left()? != 0 {

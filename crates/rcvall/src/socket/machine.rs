@@ -85,6 +85,15 @@ pub(crate) enum Polled<T> {
     Empty { down_deadline: Option<Instant> },
 }
 
+/// Whether a receive may wait for a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// As the socket's mode says (blocking, with its read timeout, or nonblocking).
+    AsTheSocketSays,
+    /// Never, whatever the mode (WSAEWOULDBLOCK when nothing is queued).
+    Never,
+}
+
 /// WSA_OPERATION_ABORTED for a receive cut short by close or an abort handle.
 pub(crate) fn aborted() -> Error {
     Error::new(
@@ -298,17 +307,36 @@ impl SocketCore {
 
     /// The blocking receive of [`Socket::recv_with_info`](super::Socket::recv_with_info).
     pub fn recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
-        self.wait_and_look(|core| core.poll_ring(buf))?
+        self.wait_and_look(Wait::AsTheSocketSays, |core| core.poll_ring(buf))?
+    }
+
+    /// [`SocketCore::recv_with_info`] that never waits (WSAEWOULDBLOCK when nothing is queued).
+    pub fn try_recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
+        self.wait_and_look(Wait::Never, |core| core.poll_ring(buf))?
     }
 
     /// The blocking batch receive of [`Socket::recv_batch`](super::Socket::recv_batch).
-    pub fn recv_batch(&self, max: usize, mut each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+    pub fn recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+        self.batch(Wait::AsTheSocketSays, max, each)
+    }
+
+    /// [`SocketCore::recv_batch`] that never waits (WSAEWOULDBLOCK when nothing is queued).
+    pub fn try_recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+        self.batch(Wait::Never, max, each)
+    }
+
+    fn batch(
+        &self,
+        wait: Wait,
+        max: usize,
+        mut each: impl FnMut(&[u8], PacketInfo),
+    ) -> Result<usize> {
         if max == 0 {
             return Err(invalid(
                 "a batch of at most 0 datagrams: ask for at least one",
             ));
         }
-        self.wait_and_look(|core| core.poll_many(max, &mut each))
+        self.wait_and_look(wait, |core| core.poll_many(max, &mut each))
     }
 
     /// Makes a blocking receive end with WSAEINTR when a signal handler runs while it waits.
@@ -318,11 +346,15 @@ impl SocketCore {
 
     /// Looks at the ring with `look`, waiting between looks (read timeout, nonblocking mode,
     /// aborts, signals when interruptible) until a look finds something.
-    fn wait_and_look<T>(&self, mut look: impl FnMut(&Self) -> Result<Polled<T>>) -> Result<T> {
+    fn wait_and_look<T>(
+        &self,
+        wait: Wait,
+        mut look: impl FnMut(&Self) -> Result<Polled<T>>,
+    ) -> Result<T> {
         // Take the abort snapshot before the closed check: a close racing with this call then
         // either is seen here or signals the very eventfd this call waits on.
         let abort = self.abort.snapshot();
-        let nonblocking = self.nonblocking.load(Ordering::Relaxed);
+        let nonblocking = wait == Wait::Never || self.nonblocking.load(Ordering::Relaxed);
         if !nonblocking {
             apc::refuse_blocking_in_routine("a blocking recv")?;
         }

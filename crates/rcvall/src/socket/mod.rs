@@ -213,6 +213,18 @@ impl Socket {
         self.core.recv_batch(max, each)
     }
 
+    /// Like [`Socket::recv_with_info`], but never waits, whatever the socket's mode:
+    /// WSAEWOULDBLOCK when nothing is queued. For callers that must not block in some context
+    /// (a Python binding holding its interpreter lock) and wait elsewhere.
+    pub fn try_recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
+        self.core.try_recv_with_info(buf)
+    }
+
+    /// Like [`Socket::recv_batch`], but never waits: WSAEWOULDBLOCK when nothing is queued.
+    pub fn try_recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+        self.core.try_recv_batch(max, each)
+    }
+
     /// Makes a blocking receive end with WSAEINTR when a signal handler runs while it waits
     /// (off: the wait goes on). For callers with their own signal handling, such as a Python
     /// binding that must raise KeyboardInterrupt and then retry.

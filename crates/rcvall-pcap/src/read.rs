@@ -35,7 +35,11 @@ const PCAPNG_INITIAL_MAX_BLOCK_LEN: u32 = 16 << 20;
 const MAX_OPTIONS_LEN: u32 = 128 << 10;
 /// The buffer a record's bytes are first read into; it doubles as more of them arrive (see
 /// `fill`), so a length the input does not hold never costs more than this.
+#[cfg(not(fuzzing))]
 const FIRST_READ_CHUNK: usize = 64 << 10;
+/// Under the fuzzer, inputs of a few KiB must reach the doubling too.
+#[cfg(fuzzing)]
+const FIRST_READ_CHUNK: usize = 16;
 
 /// Block type plus total length.
 const BLOCK_HEADER_LEN: u32 = layout::HEADER_LEN as u32;
@@ -432,8 +436,8 @@ impl<R: Read> CaptureReader<R> {
     ///
     /// `n` comes from a length field, which is only the file's claim, and a pipe cannot be
     /// asked how much it holds. So the buffer grows with the bytes that arrive: a first chunk,
-    /// then doubling (amortised linear copying), never more than twice what was read. A 16 MiB
-    /// claim on a 40-byte input costs one chunk, not 16 MiB.
+    /// then doubling (amortised linear copying): never more than one chunk or twice what was
+    /// read. A 16 MiB claim on a 40-byte input costs one chunk, not 16 MiB.
     fn fill(&mut self, n: usize) -> Result<usize, ReadError> {
         self.buf.clear();
         let mut got = 0;

@@ -14,10 +14,32 @@ use crate::pcap::{header, record};
 use crate::pcapng::layout::{self, epb, idb, shb, spb, OPTION_HEADER_LEN};
 use crate::pcapng::{self, block, option, pad4};
 
-/// The largest pcapng block or pcap record accepted. Real captures stay far below it (a packet
-/// is at most 256 KiB in libpcap and Wireshark); a bigger length means a corrupt file, and
-/// refusing it keeps a garbage length from allocating gigabytes.
-pub const MAX_RECORD_LEN: u32 = 64 << 20;
+/// The largest pcapng block or pcap record accepted for any link type: libpcap's limit for
+/// D-Bus, the link type with the largest packets. Files of other link types are held to
+/// tighter limits, libpcap's own (256 KiB packets in pcap, 16 MiB blocks in pcapng for every
+/// common link type), so that rcvall refuses the lengths tcpdump refuses.
+pub const MAX_RECORD_LEN: u32 = max_block_len_for(DBUS_MAX_PACKET_LEN);
+
+/// libpcap's MAXIMUM_SNAPLEN (pcap-int.h): the largest packet of every link type but a few.
+const MAXIMUM_SNAPLEN: u32 = 262_144;
+/// libpcap's max_snaplen_for_dlt (pcap-common.c) for DLT_DBUS (231).
+const DBUS_MAX_PACKET_LEN: u32 = 128 << 20;
+/// libpcap's max_snaplen_for_dlt for DLT_EBHSCR (279).
+const EBHSCR_MAX_PACKET_LEN: u32 = 8 << 20;
+/// libpcap's max_snaplen_for_dlt for DLT_USBPCAP (249).
+const USBPCAP_MAX_PACKET_LEN: u32 = 1 << 20;
+/// libpcap's INITIAL_MAX_BLOCKSIZE (sf-pcapng.c): the largest pcapng block until an Interface
+/// Description Block names a link type whose largest packet needs more.
+const PCAPNG_INITIAL_MAX_BLOCK_LEN: u32 = 16 << 20;
+/// The options room libpcap's MAX_BLOCKSIZE_FOR_SNAPLEN allows beside the largest packet.
+const MAX_OPTIONS_LEN: u32 = 128 << 10;
+/// The buffer a record's bytes are first read into; it doubles as more of them arrive (see
+/// `fill`), so a length the input does not hold never costs more than this.
+#[cfg(not(fuzzing))]
+const FIRST_READ_CHUNK: usize = 64 << 10;
+/// Under the fuzzer, inputs of a few KiB must reach the doubling too.
+#[cfg(fuzzing)]
+const FIRST_READ_CHUNK: usize = 16;
 
 /// Block type plus total length.
 const BLOCK_HEADER_LEN: u32 = layout::HEADER_LEN as u32;
@@ -36,6 +58,23 @@ const NANOS_PER_MICRO: u64 = 1_000;
 /// Mask of the link type in the pcap header's 32-bit link-type field (the upper bits carry
 /// the FCS length).
 const PCAP_LINKTYPE_MASK: u32 = 0xFFFF;
+
+/// libpcap's max_snaplen_for_dlt: the largest packet `link` carries. A pcap record longer than
+/// this is corrupt (sf-pcap.c refuses it as "invalid packet capture length").
+fn max_packet_len(link: LinkType) -> u32 {
+    match link.0 {
+        231 => DBUS_MAX_PACKET_LEN,
+        279 => EBHSCR_MAX_PACKET_LEN,
+        249 => USBPCAP_MAX_PACKET_LEN,
+        _ => MAXIMUM_SNAPLEN,
+    }
+}
+
+/// libpcap's MAX_BLOCKSIZE_FOR_SNAPLEN: an Enhanced Packet Block holding the largest packet
+/// and 128 KiB of options.
+const fn max_block_len_for(max_packet_len: u32) -> u32 {
+    BLOCK_OVERHEAD + epb::FIXED_LEN as u32 + max_packet_len + MAX_OPTIONS_LEN
+}
 
 /// Why a capture file could not be read (further).
 #[derive(Debug, thiserror::Error)]
@@ -260,6 +299,9 @@ pub struct CaptureReader<R: Read> {
     /// The pcap file's single interface, or the current pcapng section's interfaces.
     interfaces: Vec<InterfaceInfo>,
     buf: Vec<u8>,
+    /// The largest pcapng block accepted: libpcap's 16 MiB, raised by interfaces whose link
+    /// type has larger packets (libpcap raises it for the first IDB only; every IDB here).
+    max_block_len: u32,
     /// Set after an error or the end: later calls return `Ok(None)`.
     done: bool,
 }
@@ -302,6 +344,7 @@ impl<R: Read> CaptureReader<R> {
             order: ByteOrder::Little,
             interfaces: Vec::new(),
             buf: Vec::new(),
+            max_block_len: PCAPNG_INITIAL_MAX_BLOCK_LEN,
             done: false,
         };
         if magic == block::SECTION_HEADER.to_le_bytes() {
@@ -390,14 +433,31 @@ impl<R: Read> CaptureReader<R> {
     }
 
     /// Reads `n` bytes into `self.buf[..n]`; returns how many the input had (fewer at its end).
+    ///
+    /// `n` comes from a length field, which is only the file's claim, and a pipe cannot be
+    /// asked how much it holds. So the buffer grows with the bytes that arrive: a first chunk,
+    /// then doubling (amortised linear copying): never more than one chunk or twice what was
+    /// read. A 16 MiB claim on a 40-byte input costs one chunk, not 16 MiB.
     fn fill(&mut self, n: usize) -> Result<usize, ReadError> {
         self.buf.clear();
-        self.buf.resize(n, 0);
-        let got =
-            read_full(&mut self.input, &mut self.buf).map_err(|(got, source)| ReadError::Io {
-                offset: self.offset + got as u64,
-                source,
-            })?;
+        let mut got = 0;
+        while got < n {
+            let want = n.min(FIRST_READ_CHUNK.max(2 * got));
+            self.buf.resize(want, 0);
+            let before = self.offset + got as u64;
+            let read =
+                read_full(&mut self.input, &mut self.buf[got..]).map_err(|(read, source)| {
+                    ReadError::Io {
+                        offset: before + read as u64,
+                        source,
+                    }
+                })?;
+            got += read;
+            if got < want {
+                break;
+            }
+        }
+        self.buf.truncate(got);
         self.offset += got as u64;
         Ok(got)
     }
@@ -465,11 +525,16 @@ impl<R: Read> CaptureReader<R> {
         let frac = u64::from(o.u32(&self.buf, record::TS_FRAC));
         let captured = o.u32(&self.buf, record::INCL_LEN);
         let original_len = o.u32(&self.buf, record::ORIG_LEN);
-        if captured > MAX_RECORD_LEN {
+        let link_type = self.interfaces[0].link_type;
+        let max = max_packet_len(link_type);
+        if captured > max {
             return Err(ReadError::Corrupt {
                 offset: start,
                 what: "pcap record",
-                reason: format!("captured length {captured} exceeds {MAX_RECORD_LEN}"),
+                reason: format!(
+                    "captured length {captured} exceeds {max}, the largest packet of link type {}",
+                    link_type.0
+                ),
             });
         }
         let got = self.fill(captured as usize)?;
@@ -529,7 +594,7 @@ impl<R: Read> CaptureReader<R> {
             }
         };
         let total = order.u32(&len_field, 0);
-        check_block_len(start, what, total, SHB_MIN_TOTAL_LEN)?;
+        check_block_len(start, what, total, SHB_MIN_TOTAL_LEN, self.max_block_len)?;
         // Consumed so far: type, length, magic.
         self.read_block_rest(
             start,
@@ -612,12 +677,14 @@ impl<R: Read> CaptureReader<R> {
             let block_type = order.u32(&self.buf, layout::BLOCK_TYPE);
             let total = order.u32(&self.buf, layout::TOTAL_LEN);
             let what = block_name(block_type);
-            check_block_len(start, what, total, BLOCK_OVERHEAD)?;
+            check_block_len(start, what, total, BLOCK_OVERHEAD, self.max_block_len)?;
             let body_len = self.read_block_rest(start, what, order, total, BLOCK_HEADER_LEN)?;
             let body = &self.buf[..body_len];
             let found = match block_type {
                 block::INTERFACE_DESCRIPTION => {
                     let iface = parse_idb(order, body, start)?;
+                    let needed = max_block_len_for(max_packet_len(iface.link_type));
+                    self.max_block_len = self.max_block_len.max(needed);
                     self.interfaces.push(iface);
                     None
                 }
@@ -778,13 +845,20 @@ fn block_name(block_type: u32) -> &'static str {
     }
 }
 
-fn check_block_len(start: u64, what: &'static str, total: u32, min: u32) -> Result<(), ReadError> {
+/// A block length is checked before anything is read for it, as libpcap's read_block does.
+fn check_block_len(
+    start: u64,
+    what: &'static str,
+    total: u32,
+    min: u32,
+    max: u32,
+) -> Result<(), ReadError> {
     let reason = if total < min {
         format!("total length {total} is below the minimum {min}")
     } else if total % 4 != 0 {
         format!("total length {total} is not a multiple of 4")
-    } else if total > MAX_RECORD_LEN {
-        format!("total length {total} exceeds {MAX_RECORD_LEN}")
+    } else if total > max {
+        format!("total length {total} exceeds the largest block accepted here, {max}")
     } else {
         return Ok(());
     };
@@ -864,435 +938,4 @@ impl<'a> Iterator for Options<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::flags::{Direction, Reception};
-    use crate::pcapng::hex;
-
-    /// Owned copy of a record, to collect a whole file.
-    #[derive(Debug, PartialEq, Eq)]
-    struct Rec {
-        interface_id: u32,
-        link_type: LinkType,
-        timestamp_ns: u64,
-        data: Vec<u8>,
-        original_len: u32,
-        flags: Option<EpbFlags>,
-        interface_name: Option<String>,
-    }
-
-    fn collect(bytes: &[u8]) -> (Vec<Rec>, Option<ReadError>) {
-        let mut r = match CaptureReader::new(bytes) {
-            Ok(r) => r,
-            Err(e) => return (Vec::new(), Some(e)),
-        };
-        let mut out = Vec::new();
-        loop {
-            match r.next_record() {
-                Ok(Some(p)) => out.push(Rec {
-                    interface_id: p.interface_id,
-                    link_type: p.link_type,
-                    timestamp_ns: p.timestamp_ns,
-                    data: p.data.to_vec(),
-                    original_len: p.original_len,
-                    flags: p.flags,
-                    interface_name: p.interface_name.map(str::to_owned),
-                }),
-                Ok(None) => return (out, None),
-                Err(e) => {
-                    // Fused: nothing more after an error.
-                    assert!(matches!(r.next_record(), Ok(None)));
-                    return (out, Some(e));
-                }
-            }
-        }
-    }
-
-    /// Builds pcapng blocks in either byte order (for the reader's structural tests; the
-    /// writer's tests check bytes by hand).
-    struct Ng {
-        order: ByteOrder,
-        out: Vec<u8>,
-    }
-
-    impl Ng {
-        fn new(order: ByteOrder) -> Self {
-            let mut ng = Ng {
-                order,
-                out: Vec::new(),
-            };
-            ng.shb();
-            ng
-        }
-
-        fn u16(&self, v: u16) -> [u8; 2] {
-            match self.order {
-                ByteOrder::Little => v.to_le_bytes(),
-                ByteOrder::Big => v.to_be_bytes(),
-            }
-        }
-
-        fn u32(&self, v: u32) -> [u8; 4] {
-            match self.order {
-                ByteOrder::Little => v.to_le_bytes(),
-                ByteOrder::Big => v.to_be_bytes(),
-            }
-        }
-
-        fn opt(&self, code: u16, value: &[u8]) -> Vec<u8> {
-            let mut o = [self.u16(code), self.u16(value.len() as u16)].concat();
-            o.extend_from_slice(value);
-            o.resize(o.len() + pad4(value.len()), 0);
-            o
-        }
-
-        fn block(&mut self, block_type: u32, body: &[u8]) -> &mut Self {
-            let total = (12 + body.len()) as u32;
-            let b = [
-                &self.u32(block_type)[..],
-                &self.u32(total),
-                body,
-                &self.u32(total),
-            ]
-            .concat();
-            self.out.extend_from_slice(&b);
-            self
-        }
-
-        fn shb(&mut self) -> &mut Self {
-            let body = [
-                &self.u32(pcapng::BYTE_ORDER_MAGIC)[..],
-                &self.u16(1),
-                &self.u16(0),
-                &[0xff; 8],
-            ]
-            .concat();
-            self.block(block::SECTION_HEADER, &body)
-        }
-
-        fn idb(&mut self, link: LinkType, snaplen: u32, options: &[Vec<u8>]) -> &mut Self {
-            let mut body = [&self.u16(link.0)[..], &self.u16(0), &self.u32(snaplen)].concat();
-            for o in options {
-                body.extend_from_slice(o);
-            }
-            self.block(block::INTERFACE_DESCRIPTION, &body)
-        }
-
-        fn epb(&mut self, iface: u32, ticks: u64, data: &[u8], options: &[Vec<u8>]) -> &mut Self {
-            let mut body = [
-                &self.u32(iface)[..],
-                &self.u32((ticks >> 32) as u32),
-                &self.u32(ticks as u32),
-                &self.u32(data.len() as u32),
-                &self.u32(data.len() as u32 + 10),
-                data,
-                &vec![0; pad4(data.len())],
-            ]
-            .concat();
-            for o in options {
-                body.extend_from_slice(o);
-            }
-            self.block(block::ENHANCED_PACKET, &body)
-        }
-    }
-
-    #[test]
-    fn big_endian_pcapng_with_power_of_two_resolution_is_read() {
-        let file = hex(
-            "0a0d0d0a 0000001c 1a2b3c4d 0001 0000 ffffffff ffffffff 0000001c
-             00000001 00000020 0065 0000 00000000 0009 0001 8a000000 0000 0000 00000020
-             00000006 00000030 00000000 00000000 00000c00 00000001 00000001 45000000
-               0002 0004 00000001 0000 0000 00000030",
-        );
-        let (recs, err) = collect(&file);
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!(
-            recs,
-            [Rec {
-                interface_id: 0,
-                link_type: LinkType::RAW,
-                timestamp_ns: 3_000_000_000,
-                data: vec![0x45],
-                original_len: 1,
-                flags: Some(EpbFlags {
-                    direction: Some(Direction::Inbound),
-                    reception: None
-                }),
-                interface_name: None,
-            }]
-        );
-        let r = CaptureReader::new(&file[..]).unwrap();
-        assert_eq!(
-            (r.format(), r.byte_order()),
-            (FileFormat::Pcapng, ByteOrder::Big)
-        );
-    }
-
-    #[test]
-    fn interfaces_without_tsresol_count_microseconds_and_tsoffset_adds_seconds() {
-        let mut ng = Ng::new(ByteOrder::Little);
-        let offset = ng.opt(option::IF_TSOFFSET, &100i64.to_le_bytes());
-        let name = ng.opt(option::IF_NAME, b"lo");
-        ng.idb(LinkType::RAW, 0, &[name, offset])
-            .epb(0, 1_500_000, &[0x45], &[]);
-        let (recs, err) = collect(&ng.out);
-        assert!(err.is_none());
-        assert_eq!(recs[0].timestamp_ns, 101_500_000_000);
-        assert_eq!(recs[0].interface_name.as_deref(), Some("lo"));
-    }
-
-    #[test]
-    fn power_of_ten_resolutions_finer_than_nanoseconds_are_scaled_down() {
-        assert_eq!(TsUnit::PowerOf10(12).to_nanos(5_000), 5);
-        assert_eq!(TsUnit::PowerOf10(0).to_nanos(2), 2_000_000_000);
-        assert_eq!(TsUnit::PowerOf2(1).to_nanos(3), 1_500_000_000);
-        assert_eq!(TsUnit::PowerOf10(127).to_nanos(u64::MAX), 0);
-        assert_eq!(TsUnit::PowerOf10(0).to_nanos(u64::MAX), u64::MAX);
-    }
-
-    #[test]
-    fn sections_in_both_byte_orders_restart_interface_ids_and_unknown_blocks_are_skipped() {
-        let mut le = Ng::new(ByteOrder::Little);
-        let eth0 = le.opt(option::IF_NAME, b"eth0");
-        let ns = le.opt(option::IF_TSRESOL, &[9]);
-        le.idb(LinkType::ETHERNET, 0, &[eth0])
-            .idb(LinkType::RAW, 0, &[ns])
-            .block(0x0000_0BAD, &[1, 2, 3, 4])
-            .block(block::NAME_RESOLUTION, &[0; 4])
-            .epb(1, 7, &[0x60, 1, 2], &[])
-            .block(block::INTERFACE_STATISTICS, &[0; 12]);
-        let mut be = Ng::new(ByteOrder::Big);
-        let wlan = be.opt(option::IF_NAME, b"wlan0");
-        be.idb(LinkType::LINUX_SLL2, 0, &[wlan])
-            .epb(0, 9, &[9; 20], &[]);
-        let file = [le.out, be.out].concat();
-        let (recs, err) = collect(&file);
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!(recs.len(), 2);
-        assert_eq!(
-            (
-                recs[0].interface_id,
-                recs[0].link_type,
-                recs[0].timestamp_ns
-            ),
-            (1, LinkType::RAW, 7)
-        );
-        assert_eq!(recs[0].interface_name, None);
-        assert_eq!(
-            (
-                recs[1].interface_id,
-                recs[1].link_type,
-                recs[1].timestamp_ns
-            ),
-            (0, LinkType::LINUX_SLL2, 9_000)
-        );
-        assert_eq!(recs[1].interface_name.as_deref(), Some("wlan0"));
-        assert_eq!(recs[1].original_len, 30);
-    }
-
-    #[test]
-    fn simple_packet_blocks_belong_to_interface_zero_and_are_cut_to_its_snaplen() {
-        let mut ng = Ng::new(ByteOrder::Little);
-        ng.idb(LinkType::RAW, 4, &[]);
-        let body = [&ng.u32(10)[..], &[0x45, 1, 2, 3]].concat();
-        ng.block(block::SIMPLE_PACKET, &body);
-        let (recs, err) = collect(&ng.out);
-        assert!(err.is_none());
-        assert_eq!(recs[0].data, [0x45, 1, 2, 3]);
-        assert_eq!((recs[0].original_len, recs[0].timestamp_ns), (10, 0));
-    }
-
-    #[test]
-    fn obsolete_packet_blocks_are_read_with_their_pack_flags() {
-        let mut ng = Ng::new(ByteOrder::Big);
-        ng.idb(LinkType::RAW, 0, &[ng.opt(option::IF_TSRESOL, &[9])]);
-        let flags = ng.opt(
-            option::PACK_FLAGS,
-            &ng.u32(EpbFlags::inbound(Reception::Multicast).to_bits()),
-        );
-        let body = [
-            &ng.u16(0)[..],
-            &ng.u16(0), // drops
-            &ng.u32(1),
-            &ng.u32(2),
-            &ng.u32(2),
-            &ng.u32(2),
-            &[0x45, 0, 0, 0],
-            &flags,
-        ]
-        .concat();
-        ng.block(block::PACKET_OBSOLETE, &body);
-        let (recs, err) = collect(&ng.out);
-        assert!(err.is_none());
-        assert_eq!(recs[0].timestamp_ns, (1 << 32) + 2);
-        assert_eq!(recs[0].data, [0x45, 0]);
-        assert_eq!(recs[0].flags, Some(EpbFlags::inbound(Reception::Multicast)));
-    }
-
-    #[test]
-    fn classic_pcap_in_both_byte_orders_and_both_resolutions_is_read() {
-        // Big-endian, microseconds, link type ETHERNET with FCS bits set in the upper half.
-        let be_us = hex("a1b2c3d4 0002 0004 00000000 00000000 0000ffff 10000001
-             00000002 000003e8 00000002 00000003 abcd");
-        let (recs, err) = collect(&be_us);
-        assert!(err.is_none());
-        assert_eq!(recs[0].timestamp_ns, 2_001_000_000);
-        assert_eq!(recs[0].link_type, LinkType::ETHERNET);
-        assert_eq!(
-            (recs[0].data.as_slice(), recs[0].original_len),
-            (&[0xab, 0xcd][..], 3)
-        );
-        // Little-endian, nanoseconds.
-        let le_ns = hex("4d3cb2a1 0200 0400 00000000 00000000 ffff0000 65000000
-             02000000 05000000 01000000 01000000 45");
-        let (recs, err) = collect(&le_ns);
-        assert!(err.is_none());
-        assert_eq!(recs[0].timestamp_ns, 2_000_000_005);
-        let r = CaptureReader::new(&le_ns[..]).unwrap();
-        assert_eq!(
-            r.format(),
-            FileFormat::Pcap {
-                byte_order: ByteOrder::Little,
-                nanosecond: true
-            }
-        );
-    }
-
-    #[test]
-    fn a_file_cut_mid_packet_yields_every_whole_packet_then_the_offset_of_the_cut_one() {
-        let mut ng = Ng::new(ByteOrder::Little);
-        ng.idb(LinkType::RAW, 0, &[])
-            .epb(0, 1, &[0x45; 8], &[])
-            .epb(0, 2, &[0x45; 8], &[]);
-        let second = ng.out.len() - 40;
-        for cut in second + 1..ng.out.len() {
-            let (recs, err) = collect(&ng.out[..cut]);
-            assert_eq!(recs.len(), 1, "cut at {cut}");
-            let err = err.unwrap();
-            assert!(err.is_truncation(), "{err}");
-            assert_eq!(err.offset(), second as u64);
-        }
-        let (recs, err) = collect(&ng.out[..second]);
-        assert_eq!((recs.len(), err.is_none()), (1, true));
-    }
-
-    #[test]
-    fn a_pcap_cut_mid_record_yields_the_records_before_it() {
-        let mut w = crate::PcapWriter::new(Vec::new(), LinkType::RAW, 0).unwrap();
-        w.write_packet(1, 3, &[0x45, 0, 0]).unwrap();
-        w.write_packet(2, 3, &[0x45, 0, 0]).unwrap();
-        let file = w.into_inner().unwrap();
-        let (recs, err) = collect(&file[..file.len() - 1]);
-        assert_eq!(recs.len(), 1);
-        let err = err.unwrap();
-        assert_eq!(err.offset(), (pcap::FILE_HEADER_LEN + 16 + 3) as u64);
-        assert!(err.to_string().contains("byte offset 43"), "{err}");
-    }
-
-    #[test]
-    fn a_block_whose_trailing_length_disagrees_is_corrupt_at_its_offset() {
-        let mut ng = Ng::new(ByteOrder::Little);
-        ng.idb(LinkType::RAW, 0, &[]).epb(0, 1, &[0x45; 4], &[]);
-        let epb_at = ng.out.len() - 36;
-        let last = ng.out.len() - 4;
-        ng.out[last] = 0x99;
-        let (recs, err) = collect(&ng.out);
-        assert!(recs.is_empty());
-        match err.unwrap() {
-            ReadError::Corrupt { offset, .. } => assert_eq!(offset, epb_at as u64),
-            e => panic!("{e}"),
-        }
-    }
-
-    #[test]
-    fn impossible_lengths_and_interface_ids_are_corrupt_not_panics() {
-        let mut ng = Ng::new(ByteOrder::Little);
-        ng.idb(LinkType::RAW, 0, &[]).epb(3, 1, &[0x45], &[]);
-        assert!(matches!(
-            collect(&ng.out).1,
-            Some(ReadError::Corrupt { .. })
-        ));
-
-        // Captured length larger than the block.
-        let mut ng = Ng::new(ByteOrder::Little);
-        ng.idb(LinkType::RAW, 0, &[]).epb(0, 1, &[0x45; 4], &[]);
-        let caplen_at = ng.out.len() - 36 + 20;
-        ng.out[caplen_at] = 200;
-        assert!(matches!(
-            collect(&ng.out).1,
-            Some(ReadError::Corrupt { .. })
-        ));
-
-        // Total length not a multiple of 4, and an enormous one.
-        for bad in [13u32, 0xffff_fff0] {
-            let mut ng = Ng::new(ByteOrder::Little);
-            let at = ng.out.len();
-            ng.idb(LinkType::RAW, 0, &[]);
-            ng.out[at + 4..at + 8].copy_from_slice(&bad.to_le_bytes());
-            let err = collect(&ng.out).1.unwrap();
-            assert!(matches!(err, ReadError::Corrupt { .. }), "{err}");
-            assert_eq!(err.offset(), at as u64);
-        }
-
-        // An option running past the end of its block.
-        let mut ng = Ng::new(ByteOrder::Little);
-        let mut bad_opt = ng.opt(option::IF_NAME, b"eth0");
-        bad_opt[2] = 40;
-        ng.idb(LinkType::RAW, 0, &[bad_opt]);
-        assert!(matches!(
-            collect(&ng.out).1,
-            Some(ReadError::Corrupt { .. })
-        ));
-    }
-
-    #[test]
-    fn files_that_are_not_captures_or_are_empty_say_so() {
-        assert!(matches!(
-            CaptureReader::new(&b"GIF89a"[..]).unwrap_err(),
-            ReadError::NotACapture { .. }
-        ));
-        let empty = CaptureReader::new(&b""[..]).unwrap_err();
-        assert!(empty.is_truncation() && empty.offset() == 0);
-        let half_header = CaptureReader::new(&hex("4d3cb2a1 0200")[..]).unwrap_err();
-        assert!(half_header.is_truncation());
-        let pcap_v1 = hex("4d3cb2a1 0100 0000 00000000 00000000 ffff0000 65000000");
-        assert!(matches!(
-            CaptureReader::new(&pcap_v1[..]).unwrap_err(),
-            ReadError::UnsupportedVersion { major: 1, .. }
-        ));
-    }
-
-    /// A reader that fails like a dying disk after some bytes.
-    struct FailingAfter<'a> {
-        data: &'a [u8],
-    }
-
-    impl Read for FailingAfter<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.data.is_empty() {
-                return Err(io::Error::other("EIO"));
-            }
-            let n = buf.len().min(self.data.len()).min(7);
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn an_io_error_mid_file_is_reported_with_its_offset_after_the_whole_records() {
-        let mut ng = Ng::new(ByteOrder::Little);
-        ng.idb(LinkType::RAW, 0, &[])
-            .epb(0, 1, &[0x45; 8], &[])
-            .epb(0, 2, &[0x45; 8], &[]);
-        let cut = ng.out.len() - 10;
-        let mut r = CaptureReader::new(FailingAfter {
-            data: &ng.out[..cut],
-        })
-        .unwrap();
-        assert!(r.next_record().unwrap().is_some());
-        let err = r.next_record().unwrap_err();
-        assert!(matches!(err, ReadError::Io { .. }));
-        assert_eq!(err.offset(), cut as u64);
-    }
-}
+mod tests;

@@ -14,6 +14,7 @@ use crate::sys::wait;
 use crate::waiting::{lock, AbortHandle, AbortSlot, LinkStats, LinkWatch};
 use crate::wsa::{self, WsaCode};
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -316,12 +317,20 @@ impl SocketCore {
     }
 
     /// The blocking batch receive of [`Socket::recv_batch`](super::Socket::recv_batch).
-    pub fn recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+    pub fn recv_batch(
+        &self,
+        max: usize,
+        each: impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
+    ) -> Result<usize> {
         self.batch(Wait::AsTheSocketSays, max, each)
     }
 
     /// [`SocketCore::recv_batch`] that never waits (WSAEWOULDBLOCK when nothing is queued).
-    pub fn try_recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+    pub fn try_recv_batch(
+        &self,
+        max: usize,
+        each: impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
+    ) -> Result<usize> {
         self.batch(Wait::Never, max, each)
     }
 
@@ -329,7 +338,7 @@ impl SocketCore {
         &self,
         wait: Wait,
         max: usize,
-        mut each: impl FnMut(&[u8], PacketInfo),
+        mut each: impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
     ) -> Result<usize> {
         if max == 0 {
             return Err(invalid(
@@ -390,25 +399,25 @@ impl SocketCore {
         }
     }
 
-    /// One look: up to `max` ready datagrams handed to `each`, in order, whole.
+    /// One look: up to `max` ready datagrams handed to `each`, in order, whole, until `each`
+    /// breaks (the datagram it was given counts).
     fn poll_many(
         &self,
         max: usize,
-        each: &mut impl FnMut(&[u8], PacketInfo),
+        each: &mut impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
     ) -> Result<Polled<usize>> {
-        let first = self.poll_datagram(|data, info| each(data, info))?;
-        let Polled::Datagram(()) = first else {
-            return Ok(match first {
-                Polled::Empty { down_deadline } => Polled::Empty { down_deadline },
-                Polled::Datagram(()) => Polled::Datagram(1),
-            });
+        let flow = match self.poll_datagram(|data, info| each(data, info))? {
+            Polled::Datagram(flow) => flow,
+            Polled::Empty { down_deadline } => return Ok(Polled::Empty { down_deadline }),
         };
         let mtu = lock(&self.state).mtu;
         let mut count = 1;
         // Only what is queued already: never waits for a second datagram.
-        while count < max {
-            if self.read_one(mtu, |data, info| each(data, info)).is_none() {
-                break;
+        let mut flow = flow;
+        while count < max && flow.is_continue() {
+            match self.read_one(mtu, |data, info| each(data, info)) {
+                Some(next) => flow = next,
+                None => break,
             }
             count += 1;
         }

@@ -12,6 +12,7 @@ use crate::overlapped::{self, CompletionRoutine, Overlapped, Posted};
 use crate::waiting::AbortHandle;
 use crate::wsa::{self, WsaCode};
 use std::net::{IpAddr, SocketAddr};
+use std::ops::ControlFlow;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::Arc;
 use std::time::Duration;
@@ -208,8 +209,13 @@ impl Socket {
 
     /// Waits for the next datagram as [`Socket::recv`] does (timeout, nonblocking, abort),
     /// then hands it and the datagrams already queued behind it, at most `max`, to `each` in
-    /// order, whole; returns how many. Never waits for a second datagram.
-    pub fn recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+    /// order, whole; returns how many. Never waits for a second datagram. `each` may end the
+    /// batch early with `ControlFlow::Break` (the datagram it was given counts as delivered).
+    pub fn recv_batch(
+        &self,
+        max: usize,
+        each: impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
+    ) -> Result<usize> {
         self.core.recv_batch(max, each)
     }
 
@@ -221,7 +227,11 @@ impl Socket {
     }
 
     /// Like [`Socket::recv_batch`], but never waits: WSAEWOULDBLOCK when nothing is queued.
-    pub fn try_recv_batch(&self, max: usize, each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+    pub fn try_recv_batch(
+        &self,
+        max: usize,
+        each: impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
+    ) -> Result<usize> {
         self.core.try_recv_batch(max, each)
     }
 

@@ -391,7 +391,14 @@ impl Socket {
 
     /// Like [`Socket::recv`], with the datagram's metadata.
     pub fn recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
-        self.wait_and_read(|socket, mtu| socket.read_one(buf, mtu))
+        self.wait_and_read(true, |socket, mtu| socket.read_one(buf, mtu))
+    }
+
+    /// Like [`Socket::recv_with_info`], but never waits, whatever the socket's mode:
+    /// WSAEWOULDBLOCK when nothing is queued. For callers that must not block in some context
+    /// (a Python binding holding its interpreter lock) and wait elsewhere.
+    pub fn try_recv_with_info(&self, buf: &mut [u8]) -> Result<(usize, PacketInfo)> {
+        self.wait_and_read(false, |socket, mtu| socket.read_one(buf, mtu))
     }
 
     /// Waits for the next datagram as [`Socket::recv`] does (timeout, nonblocking, abort),
@@ -403,13 +410,28 @@ impl Socket {
                 "a batch of at most 0 datagrams: ask for at least one",
             ));
         }
-        self.wait_and_read(|socket, mtu| socket.read_many(max, mtu, &mut each))
+        self.wait_and_read(true, |socket, mtu| socket.read_many(max, mtu, &mut each))
+    }
+
+    /// Like [`Socket::recv_batch`], but never waits: WSAEWOULDBLOCK when nothing is queued.
+    pub fn try_recv_batch(
+        &self,
+        max: usize,
+        mut each: impl FnMut(&[u8], PacketInfo),
+    ) -> Result<usize> {
+        if max == 0 {
+            return Err(invalid(
+                "a batch of at most 0 datagrams: ask for at least one",
+            ));
+        }
+        self.wait_and_read(false, |socket, mtu| socket.read_many(max, mtu, &mut each))
     }
 
     /// The waiting loop shared by the receives: `attempt` reads whatever is ready (None when
-    /// nothing is), and the loop waits between attempts.
+    /// nothing is), and the loop waits between attempts, if `may_wait` and the socket blocks.
     fn wait_and_read<T>(
         &self,
+        may_wait: bool,
         mut attempt: impl FnMut(&Socket, u32) -> Option<Result<T>>,
     ) -> Result<T> {
         // Take the abort snapshot before the closed check: a close racing with this call then
@@ -440,10 +462,10 @@ impl Socket {
                      was delivered. Set RCVALL_OFF, bind again and set SIO_RCVALL to resume",
                 ));
             }
-            if self.nonblocking.load(Ordering::Relaxed) {
+            if !may_wait || self.nonblocking.load(Ordering::Relaxed) {
                 return Err(Error::new(
                     WsaCode::WouldBlock,
-                    "no datagram is queued (nonblocking socket): try again later",
+                    "no datagram is queued (nonblocking receive): try again later",
                 ));
             }
             let interruptible = self.interruptible.load(Ordering::Relaxed);

@@ -13,7 +13,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["nocap", "py_afpacket", "py_rcvall_recvfrom", "py_rcvall_batch"]
+ORDER = ["nocap", "py_afpacket", "py_rcvall_recvfrom", "py_rcvall_batch", "py_rcvall_batch64"]
 
 
 def num(v):

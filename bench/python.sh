@@ -9,6 +9,7 @@
 #   py_afpacket         capbench-tools/pyrecv.py {IF}: socket(AF_PACKET) + `while: s.recv(65535)`
 #   py_rcvall_recvfrom  bench/py_rcvall.py ADDR recvfrom: `from rcvall import socket`, the Windows loop
 #   py_rcvall_batch     bench/py_rcvall.py ADDR batch: `s.recv_batch(1024)`
+#   py_rcvall_batch64   the same with `s.recv_batch(64)` (not in the default SCEN)
 # All three Python capturers run on the same interpreter (the venv that has rcvall installed).
 # Repetitions are interleaved (rep 1 of every mode, size and scenario, then rep 2, ...).
 #
@@ -47,6 +48,7 @@ capcmd() { # scenario -> capturer command ("" = none); capbench's capture host i
     py_afpacket)        echo "$PY $TOOLS/pyrecv.py {IF}";;
     py_rcvall_recvfrom) echo "$PY $HERE/py_rcvall.py 198.18.0.2 recvfrom";;
     py_rcvall_batch)    echo "$PY $HERE/py_rcvall.py 198.18.0.2 batch";;
+    py_rcvall_batch64)  echo "$PY $HERE/py_rcvall.py 198.18.0.2 batch 64";;
     *) echo "python.sh: unknown scenario $1" >&2; return 1;;
   esac
 }

@@ -284,7 +284,8 @@ class RawSocket(RawSocketCore):
         return data, _info(raw)
 
     def recv_batch_with_info(self, max_datagrams=1024):
-        """Like ``recv_batch``, as a list of ``(bytes, PacketInfo)``."""
+        """Like ``recv_batch`` (at most ``max_datagrams``, and at most about 64 KiB: the rest
+        stays queued), as a list of ``(bytes, PacketInfo)``."""
         return [(data, _info(raw)) for data, raw in self._recv_batch_with_info(max_datagrams)]
 
     # -- what a receive-only socket does not do ---------------------------------------------

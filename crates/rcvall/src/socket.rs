@@ -12,6 +12,7 @@ use crate::sys::wait;
 use crate::waiting::{lock, AbortHandle, AbortSlot, DownWatch};
 use crate::wsa::{self, WsaCode};
 use std::net::{IpAddr, SocketAddr};
+use std::ops::ControlFlow;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -403,8 +404,13 @@ impl Socket {
 
     /// Waits for the next datagram as [`Socket::recv`] does (timeout, nonblocking, abort),
     /// then hands it and the datagrams already queued behind it, at most `max`, to `each` in
-    /// order, whole; returns how many. Never waits for a second datagram.
-    pub fn recv_batch(&self, max: usize, mut each: impl FnMut(&[u8], PacketInfo)) -> Result<usize> {
+    /// order, whole; returns how many. Never waits for a second datagram. `each` may end the
+    /// batch early with `ControlFlow::Break` (the datagram it was given counts as delivered).
+    pub fn recv_batch(
+        &self,
+        max: usize,
+        mut each: impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
+    ) -> Result<usize> {
         if max == 0 {
             return Err(invalid(
                 "a batch of at most 0 datagrams: ask for at least one",
@@ -417,7 +423,7 @@ impl Socket {
     pub fn try_recv_batch(
         &self,
         max: usize,
-        mut each: impl FnMut(&[u8], PacketInfo),
+        mut each: impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
     ) -> Result<usize> {
         if max == 0 {
             return Err(invalid(
@@ -522,7 +528,7 @@ impl Socket {
         &self,
         max: usize,
         mtu: u32,
-        each: &mut impl FnMut(&[u8], PacketInfo),
+        each: &mut impl FnMut(&[u8], PacketInfo) -> ControlFlow<()>,
     ) -> Option<Result<usize>> {
         let mut reader = lock(&self.reader);
         let discard_before = reader.discard_before_ns;
@@ -531,16 +537,20 @@ impl Socket {
         while count < max {
             let delivered = reader.ring.next_frame(|frame| {
                 if frame.timestamp_ns < discard_before {
-                    return false;
+                    return None;
                 }
-                each(frame.data, PacketInfo::from_frame(frame, mtu));
-                true
+                Some(each(frame.data, PacketInfo::from_frame(frame, mtu)))
             });
             match delivered {
                 None => break,
-                Some(Ok(true)) => count += 1,
+                Some(Ok(Some(flow))) => {
+                    count += 1;
+                    if flow.is_break() {
+                        break;
+                    }
+                }
                 // Discarded by OFF, or a block the kernel would never write: skip.
-                Some(Ok(false)) | Some(Err(_)) => continue,
+                Some(Ok(None)) | Some(Err(_)) => continue,
             }
         }
         (count > 0).then_some(Ok(count))

@@ -2,6 +2,7 @@
 Windows SIO_RCVALL socket, in the shape of a standard socket object, on rcvall's ring."""
 
 import enum
+import operator
 import socket as _std
 from typing import NamedTuple
 
@@ -220,8 +221,9 @@ class RawSocket(RawSocketCore):
         if isinstance(option, (bytes, bytearray, memoryview)):
             data = bytes(option)
         else:
-            data = (int(option) & 0xFFFFFFFF).to_bytes(4, "little")
-        self._ioctl(int(control) & 0xFFFFFFFF, data)
+            # As Windows' Python parses it ("I"): any integer, masked to 32 bits.
+            data = (operator.index(option) & 0xFFFFFFFF).to_bytes(4, "little")
+        self._ioctl(operator.index(control) & 0xFFFFFFFF, data)
         return 0
 
     # -- timeouts ----------------------------------------------------------------------------
@@ -282,7 +284,8 @@ class RawSocket(RawSocketCore):
         return data, _info(raw)
 
     def recv_batch_with_info(self, max_datagrams=1024):
-        """Like ``recv_batch``, as a list of ``(bytes, PacketInfo)``."""
+        """Like ``recv_batch`` (at most ``max_datagrams``, and at most about 64 KiB: the rest
+        stays queued), as a list of ``(bytes, PacketInfo)``."""
         return [(data, _info(raw)) for data, raw in self._recv_batch_with_info(max_datagrams)]
 
     # -- what a receive-only socket does not do ---------------------------------------------

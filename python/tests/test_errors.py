@@ -201,6 +201,10 @@ def test_unsupported_options_and_flags(pair):
         with pytest.raises(OSError) as ei:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         check(ei, 10042)
+        with pytest.raises(ValueError):
+            s.recv(-1)
+        with pytest.raises(TypeError):
+            s.ioctl(socket.SIO_RCVALL, "1")
         with pytest.raises(OSError) as ei:
             s.recv(100, socket.MSG_PEEK)
         check(ei, 10045)

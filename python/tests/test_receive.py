@@ -243,3 +243,17 @@ def test_recv_batch_returns_every_queued_datagram_in_order(pair):
             rest += s.recv_batch_with_info(10)
         assert [d[28:] for d in first] + [d[28:] for d, _ in rest] == [b"x1", b"x2", b"x3"]
         assert all(isinstance(i, PacketInfo) for _, i in rest)
+
+
+def test_recv_batch_stops_at_64_kib_and_leaves_the_rest_queued(pair):
+    with lab.capture(pair.a) as s, lab.sink(pair.a):
+        payloads = [bytes([i]) * 1400 for i in range(100)]
+        send(pair, *payloads)
+        time.sleep(0.05)  # all 100 in the ring (the block retires after 4 ms)
+        first = s.recv_batch(1024)
+        total = sum(len(d) for d in first)
+        assert 64 * 1024 <= total < 64 * 1024 + 1428
+        got = list(first)
+        while len(got) < 100:
+            got += s.recv_batch(1024)
+        assert [d[28:] for d in got] == payloads

@@ -11,6 +11,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once; the size of the capture variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List interfaces: index, name, state, PROMISC, addresses.
@@ -104,9 +106,39 @@ pub struct CaptureArgs {
     /// Drop privileges to USER after opening the capture, before anything else runs.
     #[arg(short = 'Z', long = "user", value_name = "USER")]
     pub user: Option<String>,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Filter expression (tcpdump syntax), e.g. `udp port 53 or icmp`.
     #[arg(trailing_var_arg = true, allow_hyphen_values = false)]
     pub filter: Vec<String>,
+}
+
+/// Writing capture files: rotation as tcpdump's, buffering. Packets are encoded into a fixed
+/// 32 MiB of buffers (16 × 2 MiB) that a writer thread writes out, with O_DIRECT where the file
+/// system allows it; when the disk falls that far behind, packets are counted as "dropped by
+/// writer" instead of stalling the capture.
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// Start a new file once the current one holds more than MB × 1,000,000 bytes: FILE, FILE1,
+    /// FILE2 … (as tcpdump -C).
+    #[arg(short = 'C', value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_size_mb: Option<u64>,
+    /// Start a new file every SECONDS; FILE is then a strftime pattern (as tcpdump -G).
+    #[arg(short = 'G', value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rotate_seconds: Option<u64>,
+    /// With -C: a ring of N files, FILE0 … FILE{N-1}. With -G alone: stop after N files.
+    #[arg(short = 'W', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub file_count: Option<u32>,
+    /// Run COMMAND FILE on each file a rotation closes (as tcpdump -z), as the -Z user.
+    #[arg(short = 'z', value_name = "COMMAND")]
+    pub post_rotate: Option<String>,
+    /// Packet-buffered: hand every ring batch to the file at once instead of in 2 MiB chunks
+    /// (as tcpdump -U).
+    #[arg(short = 'U', long = "packet-buffered")]
+    pub packet_buffered: bool,
+    /// Write files through the page cache even where O_DIRECT works.
+    #[arg(long = "no-direct-io")]
+    pub no_direct_io: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 use crate::config::{CaptureConfig, Format};
 use crate::output::Sink;
 use crate::privs;
+use crate::writer::{self, Failure, Recorder};
 use anyhow::{anyhow, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rcvall::{Capture, Interface, Stats};
@@ -95,10 +96,40 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
         });
     }
     let interfaces: Vec<Interface> = lives.iter().map(|l| l.iface.clone()).collect();
-    let mut sink = Sink::open(cfg.format, cfg.write.as_deref(), &interfaces, cfg.snaplen)?;
+    let settings = writer::Settings {
+        pcapng: cfg.format == Format::Pcapng,
+        path: cfg.write.as_deref(),
+        interfaces: &interfaces,
+        snaplen: cfg.snaplen,
+        rotation: cfg.rotation.clone(),
+        packet_buffered: cfg.packet_buffered,
+        direct: cfg.direct_io,
+    };
+    // Files are created (the first one) before the privilege drop, the writer thread started
+    // after it: uids and capabilities set by raw syscalls change only the calling thread.
+    let (mut out, prepared) = match cfg.format {
+        Format::Text | Format::Json => (
+            Some(Out::Lines(Box::new(Sink::open(
+                cfg.format,
+                cfg.write.as_deref(),
+                &interfaces,
+                cfg.snaplen,
+            )?))),
+            None,
+        ),
+        Format::Pcap | Format::Pcapng => (None, Some(writer::prepare(&settings)?)),
+    };
     if let Some(user) = &cfg.user {
-        privs::drop_to(user, cfg.write.as_deref())?;
+        let first = match &prepared {
+            Some(p) => p.first_path(),
+            None => cfg.write.as_deref(),
+        };
+        privs::drop_to(user, first)?;
     }
+    if let Some(prepared) = prepared {
+        out = Some(Out::Files(Box::new(Recorder::start(prepared, &settings)?)));
+    }
+    let mut sink = out.expect("one output or the other");
     let described: Vec<String> = cfg
         .targets
         .iter()
@@ -120,8 +151,16 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
     } else {
         ""
     };
+    let writing = match (&sink, &cfg.write) {
+        (Out::Files(r), Some(path)) => format!(
+            ", writing {}{}",
+            path.display(),
+            if r.direct() { " (O_DIRECT)" } else { "" }
+        ),
+        _ => String::new(),
+    };
     eprintln!(
-        "rcvall: capturing on {}{why}, mode {mode}{}",
+        "rcvall: capturing on {}{why}, mode {mode}{}{writing}",
         described.join(", "),
         cfg.filter
             .as_ref()
@@ -158,11 +197,33 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
         total.dropped += stats.dropped;
         per_iface.push((stats, live.start_ns, end_ns));
     }
+    let (captured, outcome, writer_drops) = match sink {
+        Out::Lines(sink) => {
+            let (captured, outcome) = finish_lines(*sink, stop, &per_iface);
+            (captured, outcome, None)
+        }
+        Out::Files(recorder) => {
+            let drops = recorder.writer_drops();
+            let (captured, outcome) = finish_files(*recorder, stop, per_iface);
+            (captured, outcome, Some(drops))
+        }
+    };
+    eprintln!("{captured} packets captured");
+    eprintln!("{} packets received by filter", total.received);
+    eprintln!("{} packets dropped by kernel", total.dropped);
+    if let Some(drops) = writer_drops {
+        eprintln!("{drops} packets dropped by writer");
+    }
+    outcome
+}
+
+/// Text and JSON lines: the last flush, or what a failed write left.
+fn finish_lines(mut sink: Sink, stop: Stop, per_iface: &[(Stats, u64, u64)]) -> (u64, Result<()>) {
     let finished = match &stop {
         Stop::WriteFailed(_) | Stop::BrokenPipe => Ok(()),
-        _ => sink.finish(&per_iface),
+        _ => sink.finish(per_iface),
     };
-    let (captured, outcome) = match (stop, finished) {
+    match (stop, finished) {
         (Stop::BrokenPipe, _) => (sink.written(), Ok(())),
         (Stop::WriteFailed(err), _) | (_, Err(err)) if err.kind() == io::ErrorKind::BrokenPipe => {
             (sink.written(), Ok(()))
@@ -185,11 +246,124 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
             Err(anyhow!("{err}; {} packets were written", sink.written())),
         ),
         (_, Ok(())) => (sink.written(), Ok(())),
-    };
-    eprintln!("{captured} packets captured");
-    eprintln!("{} packets received by filter", total.received);
-    eprintln!("{} packets dropped by kernel", total.dropped);
-    outcome
+    }
+}
+
+/// Capture files: the writer thread finishes the last file; a failure there (also one that
+/// surfaced only now) says what the file holds whole.
+fn finish_files(
+    recorder: Recorder,
+    stop: Stop,
+    per_iface: Vec<(Stats, u64, u64)>,
+) -> (u64, Result<()>) {
+    let stats = per_iface.iter().map(|(s, start, _)| (*s, *start)).collect();
+    match recorder.finish(stats) {
+        Ok(written) => match stop {
+            Stop::InterfaceLost(err) => (
+                written,
+                Err(anyhow!("{err}; {written} packets were written")),
+            ),
+            _ => (written, Ok(())),
+        },
+        Err(Failure {
+            error, kept_total, ..
+        }) if error.kind() == io::ErrorKind::BrokenPipe => (kept_total, Ok(())),
+        Err(Failure {
+            error,
+            path: Some(path),
+            kept_in_file,
+            kept_total,
+        }) => (
+            kept_total,
+            Err(anyhow!(
+                "writing {} failed: {error}; the file holds the first {kept_in_file} packets, whole",
+                path.display()
+            )),
+        ),
+        Err(Failure {
+            error, kept_total, ..
+        }) => (
+            kept_total,
+            Err(anyhow!("writing to standard output failed: {error}")),
+        ),
+    }
+}
+
+/// Where packets go: lines (text, JSON) or capture files through the writer thread.
+enum Out {
+    Lines(Box<Sink>),
+    Files(Box<Recorder>),
+}
+
+impl Out {
+    fn packet(
+        &mut self,
+        slot: usize,
+        iface: &Interface,
+        packet: &rcvall::Packet<'_>,
+    ) -> io::Result<()> {
+        match self {
+            Out::Lines(sink) => sink.packet(slot, iface, packet),
+            Out::Files(r) => r.packet(
+                slot,
+                packet.info.timestamp_ns,
+                packet.info.original_len,
+                packet.data,
+                packet.info.direction.pkttype(),
+            ),
+        }
+    }
+
+    /// After a ring batch: lines are flushed; files hand over their buffer with -U. An error
+    /// of the writer thread surfaces here.
+    fn commit(&mut self) -> io::Result<()> {
+        match self {
+            Out::Lines(sink) => sink.commit(),
+            Out::Files(r) => {
+                r.end_of_batch(now_ns() as i64 / 1_000_000_000);
+                writer_state(r)
+            }
+        }
+    }
+
+    /// Nothing came: files hand their partial buffer to the writer.
+    fn idle(&mut self) -> io::Result<()> {
+        match self {
+            Out::Lines(_) => Ok(()),
+            Out::Files(r) => {
+                r.flush();
+                writer_state(r)
+            }
+        }
+    }
+
+    fn written(&self) -> u64 {
+        match self {
+            Out::Lines(sink) => sink.written(),
+            Out::Files(r) => r.written(),
+        }
+    }
+
+    /// -G with -W: the last file is complete.
+    fn limit_reached(&self) -> bool {
+        matches!(self, Out::Files(r) if r.limit_reached())
+    }
+
+    fn writer_drops(&self) -> u64 {
+        match self {
+            Out::Lines(_) => 0,
+            Out::Files(r) => r.writer_drops(),
+        }
+    }
+}
+
+fn writer_state(r: &Recorder) -> io::Result<()> {
+    if r.failed() {
+        // The details (which file, how many packets it keeps) come from finish().
+        Err(io::Error::other("the writer thread failed"))
+    } else {
+        Ok(())
+    }
 }
 
 /// Per-packet delivery (TPACKET_V2) when asked, or when lines go to a person's terminal;
@@ -203,7 +377,7 @@ fn low_latency(cfg: &CaptureConfig) -> bool {
 fn pump(
     cfg: &CaptureConfig,
     lives: &mut [Live],
-    sink: &mut Sink,
+    sink: &mut Out,
     stop_pipe: &mut UnixStream,
     progress: Option<&ProgressBar>,
 ) -> Stop {
@@ -234,6 +408,18 @@ fn pump(
             if let Err(err) = sink.commit() {
                 return write_stop(err);
             }
+        } else if let Err(err) = sink.idle() {
+            return write_stop(err);
+        }
+        if let Out::Files(r) = sink {
+            if r.rotates() {
+                // The statistics blocks that close a rotated file carry the counters so far.
+                let stats = lives
+                    .iter_mut()
+                    .map(|l| (l.capture.stats().unwrap_or_default(), l.start_ns))
+                    .collect();
+                r.set_stats(stats);
+            }
         }
         let now = Instant::now();
         if deadline.is_some_and(|d| now >= d) {
@@ -248,9 +434,15 @@ fn pump(
                     .iter_mut()
                     .map(|l| l.capture.stats().map(|s| s.dropped).unwrap_or(0))
                     .sum();
-                bar.set_message(format!(
-                    "{written} packets, {rate:.0}/s, {drops} dropped by kernel"
-                ));
+                let behind = sink.writer_drops();
+                bar.set_message(if matches!(sink, Out::Files(_)) {
+                    format!(
+                        "{written} packets, {rate:.0}/s, {drops} dropped by kernel, \
+                         {behind} dropped by writer"
+                    )
+                } else {
+                    format!("{written} packets, {rate:.0}/s, {drops} dropped by kernel")
+                });
                 bar.tick();
                 last_report = (now, written);
             }
@@ -271,18 +463,18 @@ fn pump(
 /// Writes a batch's packets, stopping at the -c count; Ok(true) once the count is reached.
 fn write_batch(
     cfg: &CaptureConfig,
-    sink: &mut Sink,
+    sink: &mut Out,
     slot: usize,
     iface: &Interface,
     batch: &rcvall::Batch<'_>,
 ) -> io::Result<bool> {
     for packet in batch.packets() {
-        if cfg.count.is_some_and(|c| sink.written() >= c) {
+        if cfg.count.is_some_and(|c| sink.written() >= c) || sink.limit_reached() {
             return Ok(true);
         }
         sink.packet(slot, iface, &packet)?;
     }
-    Ok(cfg.count.is_some_and(|c| sink.written() >= c))
+    Ok(cfg.count.is_some_and(|c| sink.written() >= c) || sink.limit_reached())
 }
 
 fn write_stop(err: io::Error) -> Stop {
@@ -311,7 +503,7 @@ fn wait_any(lives: &[Live], stop_pipe: &mut UnixStream, wait: Duration) -> bool 
 }
 
 /// After a stop: writes the blocks the kernel hands over within its retire timeout.
-fn drain(cfg: &CaptureConfig, lives: &mut [Live], sink: &mut Sink) {
+fn drain(cfg: &CaptureConfig, lives: &mut [Live], sink: &mut Out) {
     // V3 blocks retire within 50 ms (the engine's timeout); V2 frames are ready at once.
     let grace = Duration::from_millis(if low_latency(cfg) { 20 } else { 120 });
     'captures: for (slot, live) in lives.iter_mut().enumerate() {

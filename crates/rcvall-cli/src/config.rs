@@ -60,6 +60,12 @@ pub struct CaptureConfig {
     pub immediate: bool,
     pub user: Option<User>,
     pub filter: Option<Filter>,
+    /// -C, -G, -W, -z.
+    pub rotation: crate::writer::Rotation,
+    /// -U.
+    pub packet_buffered: bool,
+    /// O_DIRECT for regular files (off with --no-direct-io).
+    pub direct_io: bool,
 }
 
 /// A compiled filter expression.
@@ -98,6 +104,7 @@ pub fn capture(args: &CaptureArgs) -> Result<CaptureConfig> {
             (None, Some(_)) => Format::Pcapng,
         };
         let write = args.write.clone().filter(|path| path.as_os_str() != "-");
+        let write_to_file = write.is_some();
         let ring_kib = args.buffer_kib.unwrap_or(DEFAULT_RING_KIB);
         if ring_kib < 64 {
             bail!("-B {ring_kib}: the ring needs at least 64 KiB");
@@ -127,8 +134,36 @@ pub fn capture(args: &CaptureArgs) -> Result<CaptureConfig> {
             immediate: args.immediate,
             user: args.user.as_deref().map(lookup_user).transpose()?,
             filter: compile_filter(&args.filter, snaplen)?,
+            rotation: rotation(&args.files, write_to_file, format)?,
+            packet_buffered: args.files.packet_buffered,
+            direct_io: !args.files.no_direct_io,
         })
     })
+}
+
+/// Checks -C/-G/-W/-z: they name files, so they need -w FILE with pcap or pcapng.
+fn rotation(
+    files: &crate::args::FileArgs,
+    write_to_file: bool,
+    format: Format,
+) -> Result<crate::writer::Rotation> {
+    let rotation = crate::writer::Rotation {
+        size_bytes: files.file_size_mb.map(|mb| mb.saturating_mul(1_000_000)),
+        seconds: files.rotate_seconds,
+        files: files.file_count,
+        compress: files.post_rotate.clone(),
+    };
+    let asked = rotation.active() || rotation.files.is_some() || rotation.compress.is_some();
+    if asked && !write_to_file {
+        bail!("-C, -G, -W and -z rotate capture files: they need -w FILE");
+    }
+    if asked && !matches!(format, Format::Pcap | Format::Pcapng) {
+        bail!("-C, -G, -W and -z rotate pcap or pcapng files, not text or JSON lines");
+    }
+    if rotation.files.is_some() && !rotation.active() {
+        bail!("-W needs -C or -G");
+    }
+    Ok(rotation)
 }
 
 /// Compiles the words of a filter expression; None when there are none.

@@ -296,24 +296,6 @@ enum Out {
 }
 
 impl Out {
-    fn packet(
-        &mut self,
-        slot: usize,
-        iface: &Interface,
-        packet: &rcvall::Packet<'_>,
-    ) -> io::Result<()> {
-        match self {
-            Out::Lines(sink) => sink.packet(slot, iface, packet),
-            Out::Files(r) => r.packet(
-                slot,
-                packet.info.timestamp_ns,
-                packet.info.original_len,
-                packet.data,
-                packet.info.direction.pkttype(),
-            ),
-        }
-    }
-
     /// After a ring batch: lines are flushed; files hand over their buffer with -U. An error
     /// of the writer thread surfaces here.
     fn commit(&mut self) -> io::Result<()> {
@@ -342,11 +324,6 @@ impl Out {
             Out::Lines(sink) => sink.written(),
             Out::Files(r) => r.written(),
         }
-    }
-
-    /// -G with -W: the last file is complete.
-    fn limit_reached(&self) -> bool {
-        matches!(self, Out::Files(r) if r.limit_reached())
     }
 
     fn writer_drops(&self) -> u64 {
@@ -468,13 +445,41 @@ fn write_batch(
     iface: &Interface,
     batch: &rcvall::Batch<'_>,
 ) -> io::Result<bool> {
+    let sink = match sink {
+        Out::Files(recorder) => return write_files_batch(cfg, recorder, slot, batch),
+        Out::Lines(sink) => sink,
+    };
     for packet in batch.packets() {
-        if cfg.count.is_some_and(|c| sink.written() >= c) || sink.limit_reached() {
+        if cfg.count.is_some_and(|c| sink.written() >= c) {
             return Ok(true);
         }
         sink.packet(slot, iface, &packet)?;
     }
-    Ok(cfg.count.is_some_and(|c| sink.written() >= c) || sink.limit_reached())
+    Ok(cfg.count.is_some_and(|c| sink.written() >= c))
+}
+
+/// The hot loop of a capture to a file: the -c check hoisted out of it.
+fn write_files_batch(
+    cfg: &CaptureConfig,
+    recorder: &mut Recorder,
+    slot: usize,
+    batch: &rcvall::Batch<'_>,
+) -> io::Result<bool> {
+    let reached = |r: &Recorder| cfg.count.is_some_and(|c| r.written() >= c) || r.limit_reached();
+    let limited = cfg.count.is_some() || recorder.rotates();
+    for packet in batch.packets() {
+        if limited && reached(recorder) {
+            return Ok(true);
+        }
+        recorder.packet(
+            slot,
+            packet.info.timestamp_ns,
+            packet.info.original_len,
+            packet.data,
+            packet.info.direction.pkttype(),
+        )?;
+    }
+    Ok(reached(recorder))
 }
 
 fn write_stop(err: io::Error) -> Stop {

@@ -141,7 +141,8 @@ pub fn capture(args: &CaptureArgs) -> Result<CaptureConfig> {
     })
 }
 
-/// Checks -C/-G/-W/-z: they name files, so they need -w FILE with pcap or pcapng.
+/// Checks -C and -G: they name files, so they need -w FILE with pcap or pcapng. -W and -z
+/// without them are accepted and do nothing, as in tcpdump.
 fn rotation(
     files: &crate::args::FileArgs,
     write_to_file: bool,
@@ -153,16 +154,14 @@ fn rotation(
         files: files.file_count,
         compress: files.post_rotate.clone(),
     };
-    let asked = rotation.active() || rotation.files.is_some() || rotation.compress.is_some();
+    let asked = rotation.active();
     if asked && !write_to_file {
-        bail!("-C, -G, -W and -z rotate capture files: they need -w FILE");
+        bail!("-C and -G rotate capture files: they need -w FILE");
     }
     if asked && !matches!(format, Format::Pcap | Format::Pcapng) {
-        bail!("-C, -G, -W and -z rotate pcap or pcapng files, not text or JSON lines");
+        bail!("-C and -G rotate pcap or pcapng files, not text or JSON lines");
     }
-    if rotation.files.is_some() && !rotation.active() {
-        bail!("-W needs -C or -G");
-    }
+    // -W alone changes nothing, as in tcpdump (which accepts it and writes FILE).
     Ok(rotation)
 }
 

@@ -1,5 +1,5 @@
 //! The pcapng encoder alone, in ns per packet: `cargo run --release -p rcvall-pcap --example
-//! encode_bench [SIZE] [PACKETS]` (default 64 B, 20 M packets). Encodes into a 2 MiB buffer that
+//! encode_bench [SIZE] [PACKETS] [KiB]` (default 64 B, 20 M packets, 1024 KiB). Encodes into a buffer that
 //! is reused when full (what the capture thread does before handing it to the writer thread).
 
 use rcvall_pcap::{EpbEncoder, EpbFlags, PacketRecord};
@@ -17,7 +17,8 @@ fn main() {
     let flags = EpbFlags::from_linux_pkttype(0);
 
     let encoder = EpbEncoder::new(vec![262_144]);
-    let mut chunk = vec![0u8; 2 << 20];
+    let chunk_kib: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1024);
+    let mut chunk = vec![0u8; chunk_kib << 10];
     let mut at = 0;
     let started = Instant::now();
     for i in 0..packets {

@@ -47,49 +47,92 @@ impl EpbEncoder {
     /// Writes the block for `p` at the start of `out` and returns its length, the same bytes
     /// [`crate::PcapngWriter::write_packet`] writes. `Ok(None)` when `out` is too short (nothing
     /// is written); `InvalidInput` for an unknown interface or a packet over its snap length.
+    #[inline]
     pub fn encode(&self, out: &mut [u8], p: &crate::PacketRecord<'_>) -> io::Result<Option<usize>> {
-        let snaplen = usize::try_from(p.interface_id)
-            .ok()
-            .and_then(|i| self.snaplens.get(i).copied())
-            .ok_or_else(|| invalid_input(format!("interface id {} unknown", p.interface_id)))?;
-        let captured = check_packet(p.data, p.original_len, snaplen)?;
-        let total = epb_len(p.data.len(), p.flags.is_some());
+        self.encode_parts(
+            out,
+            p.interface_id,
+            p.timestamp_ns,
+            p.original_len,
+            p.data,
+            p.flags.map(crate::EpbFlags::to_bits),
+        )
+    }
+
+    /// [`EpbEncoder::encode`] with the packet's fields passed one by one and epb_flags as
+    /// its 32-bit word (precomputed by callers that write millions of packets).
+    #[inline]
+    pub fn encode_parts(
+        &self,
+        out: &mut [u8],
+        interface_id: u32,
+        timestamp_ns: u64,
+        original_len: u32,
+        data: &[u8],
+        flags: Option<u32>,
+    ) -> io::Result<Option<usize>> {
+        let Some(&snaplen) = self.snaplens.get(interface_id as usize) else {
+            return Err(unknown_interface(interface_id));
+        };
+        let captured = data.len();
+        if captured > original_len as usize || (snaplen != 0 && captured > snaplen as usize) {
+            return check_packet(data, original_len, snaplen).map(|_| None);
+        }
+        let padded = (captured + 3) & !3;
+        let total = EPB_HEAD_LEN
+            + padded
+            + if flags.is_some() {
+                EPB_FLAGS_OPTION_LEN
+            } else {
+                0
+            }
+            + layout::TRAILER_LEN;
         let Some(out) = out.get_mut(..total) else {
             return Ok(None);
         };
-        let total32 = u32::try_from(total).map_err(|_| invalid_input("block over 4 GiB"))?;
-        let mut head = [0u8; EPB_HEAD_LEN];
+        // Blocks are far below 4 GiB: the captured length is at most the snap length (or
+        // a u32 original length) and the rest is a few dozen bytes.
+        let total32 = total as u32;
         let words = [
             block::ENHANCED_PACKET,
             total32,
-            p.interface_id,
-            (p.timestamp_ns >> 32) as u32,
-            p.timestamp_ns as u32,
-            captured,
-            p.original_len,
+            interface_id,
+            (timestamp_ns >> 32) as u32,
+            timestamp_ns as u32,
+            captured as u32,
+            original_len,
         ];
-        for (slot, word) in head.chunks_exact_mut(4).zip(words) {
-            slot.copy_from_slice(&word.to_ne_bytes());
+        let head: &mut [u8; EPB_HEAD_LEN] = (&mut out[..EPB_HEAD_LEN])
+            .try_into()
+            .expect("the slice is the header's length");
+        for i in 0..words.len() {
+            head[4 * i..4 * i + 4].copy_from_slice(&words[i].to_ne_bytes());
         }
-        let (head_out, rest) = out.split_at_mut(EPB_HEAD_LEN);
-        head_out.copy_from_slice(&head);
-        let (data_out, rest) = rest.split_at_mut(p.data.len());
-        data_out.copy_from_slice(p.data);
-        let (pad_out, rest) = rest.split_at_mut(pad4(p.data.len()));
-        pad_out.fill(0);
-        let trailer = if let Some(flags) = p.flags {
-            let (opt, rest) = rest.split_at_mut(EPB_FLAGS_OPTION_LEN);
+        // Zero the last word of the padded data first and copy the data over it: the
+        // padding is then zero without a variable-length fill.
+        let data_end = EPB_HEAD_LEN + padded;
+        if padded != captured {
+            out[data_end - 4..data_end].copy_from_slice(&[0; 4]);
+        }
+        out[EPB_HEAD_LEN..EPB_HEAD_LEN + captured].copy_from_slice(data);
+        let mut at = data_end;
+        if let Some(bits) = flags {
+            let mut opt = [0u8; EPB_FLAGS_OPTION_LEN];
             opt[0..2].copy_from_slice(&option::EPB_FLAGS.to_ne_bytes());
             opt[2..4].copy_from_slice(&4u16.to_ne_bytes());
-            opt[4..8].copy_from_slice(&flags.to_bits().to_ne_bytes());
-            opt[8..12].fill(0); // opt_endofopt: code 0, length 0
-            rest
-        } else {
-            rest
-        };
-        trailer.copy_from_slice(&total32.to_ne_bytes());
+            opt[4..8].copy_from_slice(&bits.to_ne_bytes());
+            // opt[8..12]: opt_endofopt, code 0 and length 0.
+            out[at..at + EPB_FLAGS_OPTION_LEN].copy_from_slice(&opt);
+            at += EPB_FLAGS_OPTION_LEN;
+        }
+        out[at..at + 4].copy_from_slice(&total32.to_ne_bytes());
         Ok(Some(total))
     }
+}
+
+#[cold]
+fn unknown_interface(id: u32) -> io::Error {
+    invalid_input(format!("interface id {id} unknown"))
 }
 
 /// Writes a classic pcap record (nanosecond timestamps) at the start of `out`; returns its

@@ -89,6 +89,9 @@ pub struct CaptureArgs {
     #[arg(short = 's', long, value_name = "N")]
     pub snaplen: Option<u32>,
     /// Write packets to FILE (pcapng; pcap when FILE ends in .pcap); - is standard output.
+    /// A writer thread writes them (O_DIRECT where the file system allows it) from at most
+    /// 32 MiB of buffers; when the disk falls that far behind, packets are counted as "dropped
+    /// by writer" instead of stalling the capture.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Output format (default: text on standard output, pcapng with -w).
@@ -113,10 +116,8 @@ pub struct CaptureArgs {
     pub filter: Vec<String>,
 }
 
-/// Writing capture files: rotation as tcpdump's, buffering. Packets are encoded into a fixed
-/// 32 MiB of buffers (16 × 2 MiB) that a writer thread writes out, with O_DIRECT where the file
-/// system allows it; when the disk falls that far behind, packets are counted as "dropped by
-/// writer" instead of stalling the capture.
+/// Writing capture files: rotation as tcpdump's, buffering (see `writer` for the 32 MiB bound:
+/// 32 buffers of 1 MiB).
 #[derive(Debug, Args)]
 pub struct FileArgs {
     /// Start a new file once the current one holds more than MB × 1,000,000 bytes: FILE, FILE1,
@@ -132,7 +133,7 @@ pub struct FileArgs {
     /// Run COMMAND FILE on each file a rotation closes (as tcpdump -z), as the -Z user.
     #[arg(short = 'z', value_name = "COMMAND")]
     pub post_rotate: Option<String>,
-    /// Packet-buffered: hand every ring batch to the file at once instead of in 2 MiB chunks
+    /// Packet-buffered: hand every ring batch to the writer at once instead of in 1 MiB buffers
     /// (as tcpdump -U).
     #[arg(short = 'U', long = "packet-buffered")]
     pub packet_buffered: bool,

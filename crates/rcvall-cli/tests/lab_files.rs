@@ -586,3 +586,52 @@ fn o_direct_and_buffered_files_of_the_same_packets_are_identical_but_for_timesta
     assert_eq!(packets(&direct).len(), 3000);
     assert_eq!(tshark_count(&direct, &scratch.0), 3000);
 }
+
+#[test]
+fn sigint_mid_flood_while_the_writer_is_busy_leaves_files_matching_the_summary() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new("busy");
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    // -U hands every batch to the writer at once, so it is writing when the signal comes;
+    // pcap and pcapng, O_DIRECT and buffered.
+    for (name, extra) in [
+        ("busy.pcapng", vec!["-U"]),
+        ("busy.pcap", vec!["-U", "--no-direct-io"]),
+        ("rotated.pcapng", vec!["-C", "1"]),
+    ] {
+        let file = scratch.0.join(name);
+        let mut args = extra.clone();
+        args.extend(["-4", "-w", file.to_str().unwrap()]);
+        let rc = rcvall(&pair.b.ns, &args);
+        let flood = testkit::flood_udp(
+            &pair.a.ns,
+            pair.b.sock_v4(9),
+            400_000,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(800));
+        let (code, err) = rc.stop("INT");
+        let sent = flood.stop();
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let captured = summary(&err, " packets captured");
+        assert!(
+            captured > 1000 && captured <= sent,
+            "{name}: {captured} of {sent}"
+        );
+        let files: Vec<PathBuf> = names(&scratch.0)
+            .into_iter()
+            .filter(|n| {
+                n.strip_prefix(name)
+                    .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
+            })
+            .map(|n| scratch.0.join(n))
+            .collect();
+        let total: usize = files.iter().map(|f| packets(f).len()).sum();
+        assert_eq!(total as u64, captured, "{name}: files = summary");
+        for file in &files {
+            tshark_count(file, &scratch.0);
+        }
+    }
+}

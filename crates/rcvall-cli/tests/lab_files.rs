@@ -607,7 +607,7 @@ fn sigint_mid_flood_while_the_writer_is_busy_leaves_files_matching_the_summary()
         let flood = testkit::flood_udp(
             &pair.a.ns,
             pair.b.sock_v4(9),
-            400_000,
+            150_000,
             Duration::from_secs(10),
         )
         .unwrap();

@@ -26,7 +26,7 @@ cmd_of() { # group tool
   case $2 in
     tcpdump) echo "tcpdump -i {IF} -w $target -n -B 32768";;
     nsng)    echo "netsniff-ng --in {IF} --out $target -s -A -Q -V";;
-    rcvall)  echo "$BIN capture -i {IF} -q -w $target";;
+    rcvall)  echo "$BIN capture -i {IF} -q -w $target --format pcapng";;
   esac
 }
 mode_of() { case $1 in stress) echo "-X napi -g cbgen";; *) echo "";; esac; }

@@ -302,7 +302,7 @@ impl Out {
         match self {
             Out::Lines(sink) => sink.commit(),
             Out::Files(r) => {
-                r.end_of_batch(now_ns() as i64 / 1_000_000_000);
+                r.end_of_batch();
                 writer_state(r)
             }
         }
@@ -467,6 +467,11 @@ fn write_files_batch(
 ) -> io::Result<bool> {
     let reached = |r: &Recorder| cfg.count.is_some_and(|c| r.written() >= c) || r.limit_reached();
     let limited = cfg.count.is_some() || recorder.rotates();
+    if recorder.rotates() {
+        // -G compares the time a packet is handled with the file's start, as tcpdump does
+        // (time(NULL) per packet there; once per batch here, a few ms apart at most).
+        recorder.set_clock(now_ns() as i64 / 1_000_000_000);
+    }
     for packet in batch.packets() {
         if limited && reached(recorder) {
             return Ok(true);

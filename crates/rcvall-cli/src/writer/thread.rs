@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -129,8 +129,6 @@ pub struct Failure {
 pub struct Shared {
     pub failed: AtomicBool,
     pub failure: Mutex<Option<Failure>>,
-    /// Bytes written, for the live line.
-    pub bytes: AtomicU64,
     /// Whether the current file is written with O_DIRECT.
     pub direct: AtomicBool,
 }
@@ -307,7 +305,6 @@ impl FileState {
                 }
             }
         }
-        shared.bytes.fetch_add(chunk.len as u64, Ordering::Relaxed);
         self.written_end = chunk.offset + chunk.len as u64;
         self.packets_end = chunk.packets_end;
         Ok(())

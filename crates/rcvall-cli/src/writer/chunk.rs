@@ -1,7 +1,8 @@
 //! Page-aligned byte buffers: what the capture thread encodes into and the writer thread
 //! writes out. O_DIRECT needs the buffer address, the file offset and the length aligned to
-//! the file system's logical block size; 4096 covers every block size Linux file systems use
-//! (statx STATX_DIOALIGN reports at most the page size for them).
+//! the device's logical block size (what statx STATX_DIOALIGN reports): 512 or 4096 on the
+//! disks in use, so 4096 satisfies both. A file system that wants more refuses the write with
+//! EINVAL, and the writer then goes on without O_DIRECT.
 
 /// The alignment of buffers, offsets and lengths for O_DIRECT.
 pub const ALIGN: usize = 4096;

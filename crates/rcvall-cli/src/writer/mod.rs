@@ -5,6 +5,10 @@
 //! packet is not written and counted as "dropped by writer" — the ring keeps moving, so the
 //! kernel never stalls on a slow disk.
 //!
+//! A thread rather than io_uring: io_uring's shared rings need unsafe code, which this project
+//! keeps in `rcvall::sys`, and one thread already writes a 1514-byte flood at the generator's
+//! ceiling (≈ 680 MB/s here) with O_DIRECT without a loss (bench/RESULTS.md §9).
+//!
 //! Rotation (-C, -G, -W, -z) follows tcpdump 4.99: see [`naming`] for the names and
 //! [`Recorder::packet`] for when a file is closed. Every file is complete on its own: a header
 //! (pcap) or a Section Header Block with every interface's IDB (pcapng), whole packets only,

@@ -369,6 +369,26 @@ mod tests {
     }
 
     #[test]
+    fn rotation_needs_a_capture_file_and_counts_megabytes_as_tcpdump() {
+        let files = |c: Option<u64>, g: Option<u64>, w: Option<u32>| crate::args::FileArgs {
+            file_size_mb: c,
+            rotate_seconds: g,
+            file_count: w,
+            post_rotate: None,
+            packet_buffered: false,
+            no_direct_io: false,
+        };
+        let r = rotation(&files(Some(2), None, Some(3)), true, Format::Pcapng).unwrap();
+        assert_eq!((r.size_bytes, r.files), (Some(2_000_000), Some(3)));
+        assert!(rotation(&files(Some(1), None, None), false, Format::Pcapng).is_err());
+        assert!(rotation(&files(None, Some(5), None), true, Format::Text).is_err());
+        // -W alone is accepted and changes nothing, as in tcpdump.
+        assert!(!rotation(&files(None, None, Some(3)), true, Format::Pcap)
+            .unwrap()
+            .active());
+    }
+
+    #[test]
     fn addresses_may_carry_a_scope() {
         assert_eq!(parse_address("198.18.0.1").unwrap().1, 0);
         assert_eq!(parse_address("fe80::1%7").unwrap().1, 7);

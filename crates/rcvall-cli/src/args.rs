@@ -11,6 +11,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once; the size of the capture variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List interfaces: index, name, state, PROMISC, addresses.
@@ -87,6 +89,9 @@ pub struct CaptureArgs {
     #[arg(short = 's', long, value_name = "N")]
     pub snaplen: Option<u32>,
     /// Write packets to FILE (pcapng; pcap when FILE ends in .pcap); - is standard output.
+    /// A writer thread writes them (O_DIRECT where the file system allows it) from at most
+    /// 32 MiB of buffers; when the disk falls that far behind, packets are counted as "dropped
+    /// by writer" instead of stalling the capture.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Output format (default: text on standard output, pcapng with -w).
@@ -106,9 +111,37 @@ pub struct CaptureArgs {
     pub user: Option<String>,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub files: FileArgs,
     /// Filter expression (tcpdump syntax), e.g. `udp port 53 or icmp`.
     #[arg(trailing_var_arg = true, allow_hyphen_values = false)]
     pub filter: Vec<String>,
+}
+
+/// Writing capture files: rotation as tcpdump's, buffering (see `writer` for the 32 MiB bound:
+/// 32 buffers of 1 MiB).
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// Start a new file once the current one holds more than MB × 1,000,000 bytes: FILE, FILE1,
+    /// FILE2 … (as tcpdump -C).
+    #[arg(short = 'C', value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_size_mb: Option<u64>,
+    /// Start a new file every SECONDS; FILE is then a strftime pattern (as tcpdump -G).
+    #[arg(short = 'G', value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rotate_seconds: Option<u64>,
+    /// With -C: a ring of N files, FILE0 … FILE{N-1}. With -G alone: stop after N files.
+    #[arg(short = 'W', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub file_count: Option<u32>,
+    /// Run COMMAND FILE on each file a rotation closes (as tcpdump -z), as the -Z user.
+    #[arg(short = 'z', value_name = "COMMAND")]
+    pub post_rotate: Option<String>,
+    /// Packet-buffered: hand every ring batch to the writer at once instead of in 1 MiB buffers
+    /// (as tcpdump -U).
+    #[arg(short = 'U', long = "packet-buffered")]
+    pub packet_buffered: bool,
+    /// Write files through the page cache even where O_DIRECT works.
+    #[arg(long = "no-direct-io")]
+    pub no_direct_io: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 use crate::config::{CaptureConfig, Format};
 use crate::output::Sink;
 use crate::privs;
+use crate::writer::{self, Failure, Recorder};
 use anyhow::{anyhow, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rcvall::{Capture, Interface, Stats};
@@ -95,16 +96,41 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
         });
     }
     let interfaces: Vec<Interface> = lives.iter().map(|l| l.iface.clone()).collect();
-    let mut sink = Sink::open(
-        cfg.format,
-        cfg.write.as_deref(),
-        &interfaces,
-        cfg.snaplen,
-        &cfg.text,
-    )?;
+    let settings = writer::Settings {
+        pcapng: cfg.format == Format::Pcapng,
+        path: cfg.write.as_deref(),
+        interfaces: &interfaces,
+        snaplen: cfg.snaplen,
+        rotation: cfg.rotation.clone(),
+        packet_buffered: cfg.packet_buffered,
+        direct: cfg.direct_io,
+    };
+    // Files are created (the first one) before the privilege drop, the writer thread started
+    // after it: uids and capabilities set by raw syscalls change only the calling thread.
+    let (mut out, prepared) = match cfg.format {
+        Format::Text | Format::Json => (
+            Some(Out::Lines(Box::new(Sink::open(
+                cfg.format,
+                cfg.write.as_deref(),
+                &interfaces,
+                cfg.snaplen,
+                &cfg.text,
+            )?))),
+            None,
+        ),
+        Format::Pcap | Format::Pcapng => (None, Some(writer::prepare(&settings)?)),
+    };
     if let Some(user) = &cfg.user {
-        privs::drop_to(user, cfg.write.as_deref())?;
+        let first = match &prepared {
+            Some(p) => p.first_path(),
+            None => cfg.write.as_deref(),
+        };
+        privs::drop_to(user, first)?;
     }
+    if let Some(prepared) = prepared {
+        out = Some(Out::Files(Box::new(Recorder::start(prepared, &settings)?)));
+    }
+    let mut sink = out.expect("one output or the other");
     let described: Vec<String> = cfg
         .targets
         .iter()
@@ -126,8 +152,16 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
     } else {
         ""
     };
+    let writing = match (&sink, &cfg.write) {
+        (Out::Files(r), Some(path)) => format!(
+            ", writing {}{}",
+            path.display(),
+            if r.direct() { " (O_DIRECT)" } else { "" }
+        ),
+        _ => String::new(),
+    };
     eprintln!(
-        "rcvall: capturing on {}{why}, mode {mode}{}",
+        "rcvall: capturing on {}{why}, mode {mode}{}{writing}",
         described.join(", "),
         cfg.filter
             .as_ref()
@@ -164,11 +198,33 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
         total.dropped += stats.dropped;
         per_iface.push((stats, live.start_ns, end_ns));
     }
+    let (captured, outcome, writer_drops) = match sink {
+        Out::Lines(sink) => {
+            let (captured, outcome) = finish_lines(*sink, stop, &per_iface);
+            (captured, outcome, None)
+        }
+        Out::Files(recorder) => {
+            let drops = recorder.writer_drops();
+            let (captured, outcome) = finish_files(*recorder, stop, per_iface);
+            (captured, outcome, Some(drops))
+        }
+    };
+    eprintln!("{captured} packets captured");
+    eprintln!("{} packets received by filter", total.received);
+    eprintln!("{} packets dropped by kernel", total.dropped);
+    if let Some(drops) = writer_drops {
+        eprintln!("{drops} packets dropped by writer");
+    }
+    outcome
+}
+
+/// Text and JSON lines: the last flush, or what a failed write left.
+fn finish_lines(mut sink: Sink, stop: Stop, per_iface: &[(Stats, u64, u64)]) -> (u64, Result<()>) {
     let finished = match &stop {
         Stop::WriteFailed(_) | Stop::BrokenPipe => Ok(()),
-        _ => sink.finish(&per_iface),
+        _ => sink.finish(per_iface),
     };
-    let (captured, outcome) = match (stop, finished) {
+    match (stop, finished) {
         (Stop::BrokenPipe, _) => (sink.written(), Ok(())),
         (Stop::WriteFailed(err), _) | (_, Err(err)) if err.kind() == io::ErrorKind::BrokenPipe => {
             (sink.written(), Ok(()))
@@ -191,11 +247,101 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
             Err(anyhow!("{err}; {} packets were written", sink.written())),
         ),
         (_, Ok(())) => (sink.written(), Ok(())),
-    };
-    eprintln!("{captured} packets captured");
-    eprintln!("{} packets received by filter", total.received);
-    eprintln!("{} packets dropped by kernel", total.dropped);
-    outcome
+    }
+}
+
+/// Capture files: the writer thread finishes the last file; a failure there (also one that
+/// surfaced only now) says what the file holds whole.
+fn finish_files(
+    recorder: Recorder,
+    stop: Stop,
+    per_iface: Vec<(Stats, u64, u64)>,
+) -> (u64, Result<()>) {
+    let stats = per_iface.iter().map(|(s, start, _)| (*s, *start)).collect();
+    match recorder.finish(stats) {
+        Ok(written) => match stop {
+            Stop::InterfaceLost(err) => (
+                written,
+                Err(anyhow!("{err}; {written} packets were written")),
+            ),
+            _ => (written, Ok(())),
+        },
+        Err(Failure {
+            error, kept_total, ..
+        }) if error.kind() == io::ErrorKind::BrokenPipe => (kept_total, Ok(())),
+        Err(Failure {
+            error,
+            path: Some(path),
+            kept_in_file,
+            kept_total,
+        }) => (
+            kept_total,
+            Err(anyhow!(
+                "writing {} failed: {error}; the file holds the first {kept_in_file} packets, whole",
+                path.display()
+            )),
+        ),
+        Err(Failure {
+            error, kept_total, ..
+        }) => (
+            kept_total,
+            Err(anyhow!("writing to standard output failed: {error}")),
+        ),
+    }
+}
+
+/// Where packets go: lines (text, JSON) or capture files through the writer thread.
+enum Out {
+    Lines(Box<Sink>),
+    Files(Box<Recorder>),
+}
+
+impl Out {
+    /// After a ring batch: lines are flushed; files hand over their buffer with -U. An error
+    /// of the writer thread surfaces here.
+    fn commit(&mut self) -> io::Result<()> {
+        match self {
+            Out::Lines(sink) => sink.commit(),
+            Out::Files(r) => {
+                r.end_of_batch();
+                writer_state(r)
+            }
+        }
+    }
+
+    /// Nothing came: files hand their partial buffer to the writer.
+    fn idle(&mut self) -> io::Result<()> {
+        match self {
+            Out::Lines(_) => Ok(()),
+            Out::Files(r) => {
+                r.flush();
+                writer_state(r)
+            }
+        }
+    }
+
+    fn written(&self) -> u64 {
+        match self {
+            Out::Lines(sink) => sink.written(),
+            Out::Files(r) => r.written(),
+        }
+    }
+
+    fn writer_drops(&self) -> u64 {
+        match self {
+            Out::Lines(_) => 0,
+            Out::Files(r) => r.writer_drops(),
+        }
+    }
+}
+
+fn writer_state(r: &Recorder) -> io::Result<()> {
+    if r.failed() {
+        // The details (which file, how many packets it keeps) come from finish().
+        Err(io::Error::other("the writer thread failed"))
+    } else {
+        Ok(())
+    }
 }
 
 /// Per-packet delivery (TPACKET_V2) when asked, or when lines go to a person's terminal;
@@ -209,7 +355,7 @@ fn low_latency(cfg: &CaptureConfig) -> bool {
 fn pump(
     cfg: &CaptureConfig,
     lives: &mut [Live],
-    sink: &mut Sink,
+    sink: &mut Out,
     stop_pipe: &mut UnixStream,
     progress: Option<&ProgressBar>,
 ) -> Stop {
@@ -240,6 +386,18 @@ fn pump(
             if let Err(err) = sink.commit() {
                 return write_stop(err);
             }
+        } else if let Err(err) = sink.idle() {
+            return write_stop(err);
+        }
+        if let Out::Files(r) = sink {
+            if r.rotates() {
+                // The statistics blocks that close a rotated file carry the counters so far.
+                let stats = lives
+                    .iter_mut()
+                    .map(|l| (l.capture.stats().unwrap_or_default(), l.start_ns))
+                    .collect();
+                r.set_stats(stats);
+            }
         }
         let now = Instant::now();
         if deadline.is_some_and(|d| now >= d) {
@@ -254,9 +412,15 @@ fn pump(
                     .iter_mut()
                     .map(|l| l.capture.stats().map(|s| s.dropped).unwrap_or(0))
                     .sum();
-                bar.set_message(format!(
-                    "{written} packets, {rate:.0}/s, {drops} dropped by kernel"
-                ));
+                let behind = sink.writer_drops();
+                bar.set_message(if matches!(sink, Out::Files(_)) {
+                    format!(
+                        "{written} packets, {rate:.0}/s, {drops} dropped by kernel, \
+                         {behind} dropped by writer"
+                    )
+                } else {
+                    format!("{written} packets, {rate:.0}/s, {drops} dropped by kernel")
+                });
                 bar.tick();
                 last_report = (now, written);
             }
@@ -277,11 +441,15 @@ fn pump(
 /// Writes a batch's packets, stopping at the -c count; Ok(true) once the count is reached.
 fn write_batch(
     cfg: &CaptureConfig,
-    sink: &mut Sink,
+    sink: &mut Out,
     slot: usize,
     iface: &Interface,
     batch: &rcvall::Batch<'_>,
 ) -> io::Result<bool> {
+    let sink = match sink {
+        Out::Files(recorder) => return write_files_batch(cfg, recorder, slot, batch),
+        Out::Lines(sink) => sink,
+    };
     for packet in batch.packets() {
         if cfg.count.is_some_and(|c| sink.written() >= c) {
             return Ok(true);
@@ -289,6 +457,35 @@ fn write_batch(
         sink.packet(slot, iface, &packet)?;
     }
     Ok(cfg.count.is_some_and(|c| sink.written() >= c))
+}
+
+/// The hot loop of a capture to a file: the -c check hoisted out of it.
+fn write_files_batch(
+    cfg: &CaptureConfig,
+    recorder: &mut Recorder,
+    slot: usize,
+    batch: &rcvall::Batch<'_>,
+) -> io::Result<bool> {
+    let reached = |r: &Recorder| cfg.count.is_some_and(|c| r.written() >= c) || r.limit_reached();
+    let limited = cfg.count.is_some() || recorder.rotates();
+    if recorder.rotates() {
+        // -G compares the time a packet is handled with the file's start, as tcpdump does
+        // (time(NULL) per packet there; once per batch here, a few ms apart at most).
+        recorder.set_clock(now_ns() as i64 / 1_000_000_000);
+    }
+    for packet in batch.packets() {
+        if limited && reached(recorder) {
+            return Ok(true);
+        }
+        recorder.packet(
+            slot,
+            packet.info.timestamp_ns,
+            packet.info.original_len,
+            packet.data,
+            packet.info.direction.pkttype(),
+        )?;
+    }
+    Ok(reached(recorder))
 }
 
 fn write_stop(err: io::Error) -> Stop {
@@ -317,7 +514,7 @@ fn wait_any(lives: &[Live], stop_pipe: &mut UnixStream, wait: Duration) -> bool 
 }
 
 /// After a stop: writes the blocks the kernel hands over within its retire timeout.
-fn drain(cfg: &CaptureConfig, lives: &mut [Live], sink: &mut Sink) {
+fn drain(cfg: &CaptureConfig, lives: &mut [Live], sink: &mut Out) {
     // V3 blocks retire within 50 ms (the engine's timeout); V2 frames are ready at once.
     let grace = Duration::from_millis(if low_latency(cfg) { 20 } else { 120 });
     'captures: for (slot, live) in lives.iter_mut().enumerate() {

@@ -62,6 +62,12 @@ pub struct CaptureConfig {
     pub immediate: bool,
     pub user: Option<User>,
     pub filter: Option<Filter>,
+    /// -C, -G, -W, -z.
+    pub rotation: crate::writer::Rotation,
+    /// -U.
+    pub packet_buffered: bool,
+    /// O_DIRECT for regular files (off with --no-direct-io).
+    pub direct_io: bool,
 }
 
 /// A compiled filter expression.
@@ -102,6 +108,7 @@ pub fn capture(args: &CaptureArgs) -> Result<CaptureConfig> {
             (None, Some(_)) => Format::Pcapng,
         };
         let write = args.write.clone().filter(|path| path.as_os_str() != "-");
+        let write_to_file = write.is_some();
         let ring_kib = args.buffer_kib.unwrap_or(DEFAULT_RING_KIB);
         if ring_kib < 64 {
             bail!("-B {ring_kib}: the ring needs at least 64 KiB");
@@ -132,6 +139,9 @@ pub fn capture(args: &CaptureArgs) -> Result<CaptureConfig> {
             immediate: args.immediate,
             user: args.user.as_deref().map(lookup_user).transpose()?,
             filter: compile_filter(&filter_words(&args.text, &args.filter)?, snaplen)?,
+            rotation: rotation(&args.files, write_to_file, format)?,
+            packet_buffered: args.files.packet_buffered,
+            direct_io: !args.files.no_direct_io,
         })
     })
 }
@@ -248,6 +258,30 @@ pub fn local_zone() -> rcvall_wire::TimeZone {
     from_file(&path)
         .or_else(|| (!file_only).then(|| TimeZone::from_posix(name)).flatten())
         .unwrap_or(TimeZone::UTC)
+}
+
+/// Checks -C and -G: they name files, so they need -w FILE with pcap or pcapng. -W and -z
+/// without them are accepted and do nothing, as in tcpdump.
+fn rotation(
+    files: &crate::args::FileArgs,
+    write_to_file: bool,
+    format: Format,
+) -> Result<crate::writer::Rotation> {
+    let rotation = crate::writer::Rotation {
+        size_bytes: files.file_size_mb.map(|mb| mb.saturating_mul(1_000_000)),
+        seconds: files.rotate_seconds,
+        files: files.file_count,
+        compress: files.post_rotate.clone(),
+    };
+    let asked = rotation.active();
+    if asked && !write_to_file {
+        bail!("-C and -G rotate capture files: they need -w FILE");
+    }
+    if asked && !matches!(format, Format::Pcap | Format::Pcapng) {
+        bail!("-C and -G rotate pcap or pcapng files, not text or JSON lines");
+    }
+    // -W alone changes nothing, as in tcpdump (which accepts it and writes FILE).
+    Ok(rotation)
 }
 
 /// Compiles the words of a filter expression; None when there are none.
@@ -471,6 +505,26 @@ mod tests {
         assert_eq!(lookup_user("root").unwrap().uid, 0);
         assert_eq!(lookup_user("0").unwrap().name, "root");
         assert!(lookup_user("rcvt-nobody-such").is_err());
+    }
+
+    #[test]
+    fn rotation_needs_a_capture_file_and_counts_megabytes_as_tcpdump() {
+        let files = |c: Option<u64>, g: Option<u64>, w: Option<u32>| crate::args::FileArgs {
+            file_size_mb: c,
+            rotate_seconds: g,
+            file_count: w,
+            post_rotate: None,
+            packet_buffered: false,
+            no_direct_io: false,
+        };
+        let r = rotation(&files(Some(2), None, Some(3)), true, Format::Pcapng).unwrap();
+        assert_eq!((r.size_bytes, r.files), (Some(2_000_000), Some(3)));
+        assert!(rotation(&files(Some(1), None, None), false, Format::Pcapng).is_err());
+        assert!(rotation(&files(None, Some(5), None), true, Format::Text).is_err());
+        // -W alone is accepted and changes nothing, as in tcpdump.
+        assert!(!rotation(&files(None, None, Some(3)), true, Format::Pcap)
+            .unwrap()
+            .active());
     }
 
     #[test]

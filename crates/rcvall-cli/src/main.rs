@@ -10,6 +10,7 @@ mod list;
 mod output;
 mod privs;
 mod read;
+mod writer;
 
 use args::{Cli, Command};
 use clap::Parser;

@@ -7,6 +7,8 @@
 //! * [`PcapWriter`]: classic pcap with the nanosecond magic.
 //! * [`CaptureReader`]: reads both formats as tcpdump, tshark and dumpcap write them, and gives
 //!   back every whole record of a file that was cut short, then an error naming the offset.
+//! * [`EpbEncoder`], [`encode_pcap_record`]: the same records encoded into a caller's slice, the
+//!   capture's hot path; [`whole_records`] finds where a cut-short file's last whole record ends.
 //! * [`decapsulate`]: finds the IP packet in a record of any common link type.
 //!
 //! Nothing here does I/O of its own: writers take any `io::Write`, the reader any `io::Read`,
@@ -14,6 +16,7 @@
 //! byte order, as libpcap does; readers accept either.
 
 mod decap;
+pub mod encode;
 mod flags;
 mod linktype;
 pub mod pcap;
@@ -21,11 +24,13 @@ pub mod pcapng;
 mod read;
 
 pub use decap::{decapsulate, Decapsulated, IpVersion};
+pub use encode::{encode_pcap_record, whole_records, EpbEncoder};
 pub use flags::{Direction, EpbFlags, Reception};
 pub use linktype::LinkType;
 pub use pcap::PcapWriter;
 pub use pcapng::{
-    InterfaceDesc, InterfaceStats, PacketRecord, PcapngWriter, SectionDesc, DEFAULT_SNAPLEN,
+    encode_statistics, InterfaceDesc, InterfaceStats, PacketRecord, PcapngWriter, SectionDesc,
+    DEFAULT_SNAPLEN,
 };
 pub use read::{
     ByteOrder, CaptureReader, FileFormat, InterfaceInfo, ReadError, Record, TsUnit, MAX_RECORD_LEN,

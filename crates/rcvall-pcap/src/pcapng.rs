@@ -288,31 +288,7 @@ impl<W: Write> PcapngWriter<W> {
     /// Writes an Interface Statistics Block for `iface_id`.
     pub fn write_stats(&mut self, iface_id: u32, s: &InterfaceStats) -> io::Result<()> {
         self.snaplen_of(iface_id)?;
-        let mut b = Block::begin(&mut self.scratch, block::INTERFACE_STATISTICS);
-        b.u32(iface_id);
-        b.timestamp(s.timestamp_ns);
-        let timestamps = [
-            (option::ISB_STARTTIME, s.start_ns),
-            (option::ISB_ENDTIME, s.end_ns),
-        ];
-        for (code, ns) in timestamps {
-            if let Some(ns) = ns {
-                b.option(code, &split_timestamp_bytes(ns))?;
-            }
-        }
-        let counters = [
-            (option::ISB_IFRECV, s.if_recv),
-            (option::ISB_IFDROP, s.if_drop),
-            (option::ISB_FILTERACCEPT, s.filter_accept),
-            (option::ISB_OSDROP, s.os_drop),
-            (option::ISB_USRDELIV, s.usr_deliv),
-        ];
-        for (code, n) in counters {
-            if let Some(n) = n {
-                b.option(code, &n.to_ne_bytes())?;
-            }
-        }
-        b.finish()?;
+        encode_statistics(&mut self.scratch, iface_id, s)?;
         self.out.write_all(&self.scratch)
     }
 
@@ -343,6 +319,36 @@ impl<W: Write> PcapngWriter<W> {
                 ))
             })
     }
+}
+
+/// Replaces `buf` with an Interface Statistics Block for `iface_id` (the caller checks that the
+/// interface was described).
+pub fn encode_statistics(buf: &mut Vec<u8>, iface_id: u32, s: &InterfaceStats) -> io::Result<()> {
+    let mut b = Block::begin(buf, block::INTERFACE_STATISTICS);
+    b.u32(iface_id);
+    b.timestamp(s.timestamp_ns);
+    let timestamps = [
+        (option::ISB_STARTTIME, s.start_ns),
+        (option::ISB_ENDTIME, s.end_ns),
+    ];
+    for (code, ns) in timestamps {
+        if let Some(ns) = ns {
+            b.option(code, &split_timestamp_bytes(ns))?;
+        }
+    }
+    let counters = [
+        (option::ISB_IFRECV, s.if_recv),
+        (option::ISB_IFDROP, s.if_drop),
+        (option::ISB_FILTERACCEPT, s.filter_accept),
+        (option::ISB_OSDROP, s.os_drop),
+        (option::ISB_USRDELIV, s.usr_deliv),
+    ];
+    for (code, n) in counters {
+        if let Some(n) = n {
+            b.option(code, &n.to_ne_bytes())?;
+        }
+    }
+    b.finish()
 }
 
 /// Checks a packet against its original length and the snap length (0 = none); returns the

@@ -187,7 +187,7 @@ impl Printer<'_> {
         }
         let raw_ptr = self.u8(cp + 2)?;
         let ptr = u32::from(raw_ptr).wrapping_sub(1);
-        if ptr < 3 || (ptr + 1) & 3 != 0 || ptr > length + 1 {
+        if ptr < 3 || ptr.wrapping_add(1) & 3 != 0 || ptr > length + 1 {
             self.p(format_args!(" [bad ptr {raw_ptr}]"));
         }
         let mut len = 3;

@@ -446,6 +446,58 @@ mod tests {
         ));
     }
 
+    /// From the `ring_block` fuzz target's corpus: a header claiming u32::MAX frames over a
+    /// chain whose next offsets run past the block. The walk must end at the block's end with
+    /// one error, not count on num_pkts.
+    #[test]
+    fn a_huge_num_pkts_over_a_chain_past_the_block_end_stops_at_the_end() {
+        let mut bytes = block(1024, 1, 1, &[frame(b"a", 0), frame(b"b", 0)]);
+        let num_pkts = block_field::NUM_PKTS;
+        bytes[num_pkts].copy_from_slice(&u32::MAX.to_ne_bytes());
+        let second = block_field::LEN
+            + u32_at(&bytes[block_field::LEN..], frame_field::NEXT_OFFSET) as usize;
+        let next = second + frame_field::NEXT_OFFSET.start;
+        bytes[next..next + 4].copy_from_slice(&900u32.to_ne_bytes());
+        let results: Vec<_> = Frames::new(&bytes).unwrap().collect();
+        assert_eq!(results.len(), 3);
+        assert_eq!(results[1].unwrap().data, b"b");
+        assert_eq!(
+            results[2],
+            Err(BlockError::FrameOutOfBounds {
+                offset: second + 900
+            })
+        );
+    }
+
+    /// From the fuzz target's invariant: a walk paused after any frame and resumed from its
+    /// position yields the uninterrupted walk, also when that walk ends in an error.
+    #[test]
+    fn a_walk_resumed_before_an_error_ends_in_the_same_error() {
+        let mut bytes = block(
+            4096,
+            1,
+            1,
+            &[frame(b"a", 0), frame(b"b", 0), frame(b"c", 0)],
+        );
+        let second = block_field::LEN
+            + u32_at(&bytes[block_field::LEN..], frame_field::NEXT_OFFSET) as usize;
+        let snap = second + frame_field::SNAPLEN.start;
+        bytes[snap..snap + 4].copy_from_slice(&u32::MAX.to_ne_bytes());
+        let whole: Vec<_> = Frames::new(&bytes).unwrap().collect();
+        let mut paused = Frames::new(&bytes).unwrap();
+        let head = paused.next();
+        let resumed: Vec<_> = head
+            .into_iter()
+            .chain(Frames::resume(&bytes, paused.position()))
+            .collect();
+        assert_eq!(resumed, whole);
+        assert_eq!(whole.len(), 2);
+        assert_eq!(
+            whole[1],
+            Err(BlockError::FrameOutOfBounds { offset: second })
+        );
+    }
+
     proptest! {
         #[test]
         fn any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {

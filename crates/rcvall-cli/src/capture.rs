@@ -7,7 +7,7 @@ use crate::privs;
 use crate::writer::{self, Failure, Recorder};
 use anyhow::{anyhow, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rcvall::{Capture, Interface, Stats};
+use rcvall::{Capture, Interface, LinkStats, Stats};
 use rustix::event::{PollFd, PollFlags};
 use std::io::{self, IsTerminal, Read};
 use std::os::unix::net::UnixStream;
@@ -30,6 +30,21 @@ struct Live {
     capture: Capture,
     iface: Interface,
     start_ns: u64,
+    /// The link state last reported on stderr.
+    link: LinkStats,
+}
+
+/// One stderr line per link change since `before` (downs and ups alternate, so their order
+/// follows from where the link stood): the capture goes on through them, one file.
+fn report_link_changes(iface: &Interface, before: LinkStats, now: LinkStats) {
+    let downs = now.downs.saturating_sub(before.downs);
+    let ups = now.ups.saturating_sub(before.ups);
+    let mut down_next = before.is_up;
+    for _ in 0..(downs + ups).min(64) {
+        let word = if down_next { "down" } else { "up" };
+        eprintln!("rcvall: {}: link {word}, capturing on", iface.name);
+        down_next = !down_next;
+    }
 }
 
 fn now_ns() -> u64 {
@@ -90,6 +105,10 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
             .open()
             .map_err(|err| anyhow!("cannot capture on {}: {err}", target.iface.name))?;
         lives.push(Live {
+            link: LinkStats {
+                is_up: true,
+                ..LinkStats::default()
+            },
             capture,
             iface: target.iface.clone(),
             start_ns: now_ns(),
@@ -181,9 +200,10 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
         &mut stop_pipe,
         progress.as_ref(),
     );
-    if matches!(stop, Stop::Signal | Stop::Duration) {
+    if matches!(stop, Stop::Signal | Stop::Duration | Stop::InterfaceLost(_)) {
         // Partly filled blocks reach user space when their retire timer fires: collect them
-        // so what was captured before the stop is written, not lost (tcpdump loses it).
+        // so what was captured before the stop is written, not lost (tcpdump loses it). When
+        // one interface of several went away, the others' pending blocks are collected too.
         drain(&cfg, &mut lives, &mut sink);
     }
     if let Some(bar) = &progress {
@@ -380,6 +400,14 @@ fn pump(
                         .commit()
                         .map_or_else(write_stop, |()| Stop::InterfaceLost(err))
                 }
+            }
+        }
+        for live in lives.iter_mut() {
+            // No system call while the link is up.
+            let now = live.capture.link_stats();
+            if now != live.link {
+                report_link_changes(&live.iface, live.link, now);
+                live.link = now;
             }
         }
         if got_any {

@@ -619,3 +619,102 @@ fn the_live_statistics_line_shows_on_a_terminal() {
     );
     assert!(screen.contains("packets captured"), "{screen}");
 }
+
+/// Sends one UDP datagram carrying `marker` from a to b (bounded retries while ARP/the link
+/// settles are not needed: lab neighbours are permanent).
+fn send_marker(pair: &Pair, marker: &str) {
+    testkit::send_udp(&pair.a.ns, pair.b.sock_v4(9), marker.as_bytes(), 1).unwrap();
+}
+
+fn carries(datagram: &[u8], marker: &str) -> bool {
+    datagram
+        .windows(marker.len())
+        .any(|w| w == marker.as_bytes())
+}
+
+/// Waits (bounded) until b answers a ping again after its link came back.
+fn wait_until_reachable(pair: &Pair) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        if testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 1).is_ok() {
+            return;
+        }
+    }
+    panic!("the link did not come back within 5 s");
+}
+
+#[test]
+fn three_link_flaps_during_a_flood_keep_one_file_with_everything_around_them() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new("flaps");
+    let file = scratch.path("flaps.pcapng");
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let capture = start_capture(
+        &pair.b.ns,
+        &[
+            "-i",
+            "rcvt0",
+            "-4",
+            "-Q",
+            "in",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+    );
+    // Bounded so tshark reads the file in seconds: the flood runs through the three flaps.
+    let flood = testkit::flood_udp(
+        &pair.a.ns,
+        pair.b.sock_v4(9),
+        300_000,
+        Duration::from_secs(8),
+    )
+    .unwrap();
+    let mut markers = Vec::new();
+    for flap in 0..3 {
+        let before = format!("rcvt-before-flap-{flap}");
+        send_marker(&pair, &before);
+        markers.push(before);
+        std::thread::sleep(Duration::from_millis(100));
+        pair.b.ns.ip(&["link", "set", "rcvt0", "down"]).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        pair.b.ns.ip(&["link", "set", "rcvt0", "up"]).unwrap();
+        wait_until_reachable(&pair);
+        let after = format!("rcvt-after-flap-{flap}");
+        send_marker(&pair, &after);
+        markers.push(after);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, err) = capture.stop("INT");
+    let sent = flood.stop();
+    assert_eq!(code, Some(0), "link flaps do not end the capture: {err}");
+    assert_eq!(
+        err.matches("link down, capturing on").count(),
+        3,
+        "one line per change: {err}"
+    );
+    assert_eq!(err.matches("link up, capturing on").count(), 3, "{err}");
+    let packets = ip_packets(&file);
+    let captured = summary_count(&err, " packets captured");
+    assert_eq!(
+        packets.len() as u64,
+        captured,
+        "one continuous file = the summary"
+    );
+    let received = summary_count(&err, " packets received by filter");
+    let dropped = summary_count(&err, " packets dropped by kernel");
+    assert!(captured + dropped <= received, "{err}");
+    for marker in &markers {
+        assert_eq!(
+            packets.iter().filter(|p| carries(p, marker)).count(),
+            1,
+            "{marker} is in the file once"
+        );
+    }
+    assert!(
+        captured > 1000,
+        "the flood was captured around the flaps: {captured} of {sent}"
+    );
+    let (code, _, stderr) = tshark(&file, &scratch.0);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+}

@@ -96,9 +96,17 @@ fn ether_copy(dir: &Path, raw: &str) -> String {
 }
 
 fn run(program: &str, args: &[&str], tz: &str) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .env("TZ", tz)
+    run_fed(program, args, tz, None)
+}
+
+/// Runs `program args` in `tz`, with `stdin` (a file) on standard input when given.
+fn run_fed(program: &str, args: &[&str], tz: &str, stdin: Option<&Path>) -> String {
+    let mut command = Command::new(program);
+    command.args(args).env("TZ", tz);
+    if let Some(input) = stdin {
+        command.stdin(std::fs::File::open(input).unwrap());
+    }
+    let out = command
         .output()
         .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup.sh installs tcpdump)"));
     assert!(
@@ -211,22 +219,6 @@ fn bad_text_flags_are_refused_with_status_2() {
     }
 }
 
-/// Runs `program args` with `input` on standard input (a pipe) in UTC.
-fn run_with_stdin(program: &str, args: &[&str], input: &Path) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .env("TZ", "UTC")
-        .stdin(std::fs::File::open(input).unwrap())
-        .output()
-        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup.sh installs tcpdump)"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn read_dash_reads_standard_input_as_tcpdump_r_dash() {
     let dir = std::env::temp_dir().join(format!("rcvt-read-stdin-{}", std::process::id()));
@@ -246,8 +238,8 @@ fn read_dash_reads_standard_input_as_tcpdump_r_dash() {
     );
     let rcvall = env!("CARGO_BIN_EXE_rcvall");
     for file in [&pcap, &pcapng] {
-        let ours = run_with_stdin(rcvall, &["read", "-"], file);
-        let theirs = run_with_stdin("tcpdump", &["-n", "-r", "-"], file);
+        let ours = run_fed(rcvall, &["read", "-"], "UTC", Some(file));
+        let theirs = run_fed("tcpdump", &["-n", "-r", "-"], "UTC", Some(file));
         assert_eq!(
             ours,
             theirs,

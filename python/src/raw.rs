@@ -108,7 +108,7 @@ fn info_tuple(info: &PacketInfo) -> InfoTuple {
     }
     (
         info.timestamp_ns,
-        info.direction.pkttype(),
+        info.packet_type.pkttype(),
         info.ifindex,
         info.original_len,
         flags,

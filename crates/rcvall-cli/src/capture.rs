@@ -510,7 +510,7 @@ fn write_files_batch(
             packet.info.timestamp_ns,
             packet.info.original_len,
             packet.data,
-            packet.info.direction.pkttype(),
+            packet.info.packet_type.pkttype(),
         )?;
     }
     Ok(reached(recorder))

@@ -3,7 +3,7 @@
 
 use crate::args::{CaptureArgs, DirectionArg, FormatArg, ModeArg, PrecisionArg, TextArgs};
 use anyhow::{anyhow, bail, Context, Result};
-use rcvall::kfilter::DirectionFilter;
+use rcvall::Direction;
 use rcvall::{Families, Interface, RcvAll};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ pub struct CaptureConfig {
     /// Why the interface was chosen, when the user did not say.
     pub chosen_by_default: bool,
     pub mode: RcvAll,
-    pub direction: Option<DirectionFilter>,
+    pub direction: Option<Direction>,
     pub count: Option<u64>,
     pub duration: Option<Duration>,
     pub snaplen: u32,
@@ -121,8 +121,8 @@ pub fn capture(args: &CaptureArgs) -> Result<CaptureConfig> {
                 ModeArg::Iplevel => RcvAll::IpLevel,
             },
             direction: match args.direction {
-                DirectionArg::In => Some(DirectionFilter::In),
-                DirectionArg::Out => Some(DirectionFilter::Out),
+                DirectionArg::In => Some(Direction::In),
+                DirectionArg::Out => Some(Direction::Out),
                 DirectionArg::Inout => None,
             },
             count: match args.count {

@@ -5,7 +5,7 @@
 
 use crate::config::{Format, TextConfig};
 use anyhow::{Context, Result};
-use rcvall::{Direction, Interface, Packet, Stats};
+use rcvall::{Interface, Packet, Stats};
 use rcvall_pcap::{EpbFlags, InterfaceDesc, InterfaceStats, LinkType, PcapWriter, PcapngWriter};
 use rcvall_wire::TextPrinter;
 use std::fs::File;
@@ -144,10 +144,7 @@ impl Sink {
         packet: &Packet<'_>,
     ) -> io::Result<()> {
         let info = &packet.info;
-        let direction = match info.direction {
-            Direction::Outgoing => rcvall_wire::Direction::Out,
-            _ => rcvall_wire::Direction::In,
-        };
+        let direction = info.direction();
         match &mut self.encoder {
             Encoder::Text(printer, line_buffered) => {
                 self.line.clear();
@@ -186,7 +183,7 @@ impl Sink {
                 timestamp_ns: info.timestamp_ns,
                 original_len: info.original_len,
                 data: packet.data,
-                flags: EpbFlags::from_linux_pkttype(info.direction.pkttype()),
+                flags: EpbFlags::from_linux_pkttype(info.packet_type.pkttype()),
             })?,
             Encoder::Pcap(writer) => {
                 writer.write_packet(info.timestamp_ns, info.original_len, packet.data)?
@@ -303,7 +300,7 @@ mod tests {
             data,
             info: PacketInfo {
                 timestamp_ns: 1_700_000_000_000_000_000,
-                direction: Direction::Host,
+                packet_type: rcvall::PacketType::Host,
                 ifindex: 2,
                 original_len: data.len() as u32,
                 flags: PacketFlags::default(),

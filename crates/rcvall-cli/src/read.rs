@@ -3,7 +3,7 @@
 use crate::args::{FormatArg, ReadArgs};
 use crate::config::{self, DEFAULT_SNAPLEN};
 use anyhow::{anyhow, bail, Context, Result};
-use rcvall_pcap::{decapsulate, CaptureReader, Direction as FileDirection};
+use rcvall_pcap::{decapsulate, CaptureReader};
 use rcvall_wire::{Direction, TextPrinter};
 use std::io::{BufReader, Read, Write};
 
@@ -51,10 +51,7 @@ pub fn run(args: &ReadArgs) -> Result<()> {
             continue; // not an IP packet (ARP and such): rcvall prints IP only
         };
         let flags = record.flags.or(ip.flags);
-        let direction = flags.and_then(|f| f.direction).map(|d| match d {
-            FileDirection::Inbound => Direction::In,
-            FileDirection::Outbound => Direction::Out,
-        });
+        let direction = flags.and_then(|f| f.direction);
         let link_header = record.data.len() - ip.ip.len();
         let original_len = record.original_len.saturating_sub(link_header as u32);
         if let Some(filter) = &filter {

@@ -1,177 +1,20 @@
 //! The `rcvall` command in the network-namespace lab, against tcpdump and tshark (root).
 
-use rcvall_pcap::{decapsulate, CaptureReader};
-use std::io::{BufRead, BufReader, Read};
+use rcvall_pcap::CaptureReader;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use testkit::{Netns, Pair};
 
-const RCVALL: &str = env!("CARGO_BIN_EXE_rcvall");
-
-/// A scratch directory removed at the end (also when the test fails).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("rcvt-cli-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        // tshark runs as nobody (as root it always warns): let it read here.
-        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
-            .unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A process started in a namespace; killed by pid if the test ends before it does.
-struct Running {
-    child: Option<Child>,
-    stderr: mpsc::Receiver<String>,
-    /// Lines read while waiting for the ready line (it included).
-    early: Vec<String>,
-}
-
-impl Running {
-    /// Starts `args` in `ns` and waits until a stderr line contains `ready` (10 s at most).
-    fn start(ns: &Netns, args: &[&str], ready: &str) -> Running {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns.name()])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut running = Running {
-            child: Some(child),
-            stderr: rx,
-            early: Vec::new(),
-        };
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match running.stderr.recv_timeout(left) {
-                Ok(line) => {
-                    let done = line.contains(ready);
-                    running.early.push(line);
-                    if done {
-                        break;
-                    }
-                }
-                Err(_) => panic!("{args:?} never printed {ready:?}"),
-            }
-        }
-        std::thread::sleep(Duration::from_millis(200));
-        running
-    }
-
-    fn pid(&self) -> i32 {
-        self.child.as_ref().unwrap().id() as i32
-    }
-
-    /// Sends `signal` and returns the exit code and the rest of stderr.
-    fn stop(mut self, signal: &str) -> (Option<i32>, String) {
-        let pid = self.pid().to_string();
-        Command::new("kill")
-            .args(["-s", signal, &pid])
-            .status()
-            .unwrap();
-        self.wait()
-    }
-
-    fn wait(&mut self) -> (Option<i32>, String) {
-        let mut child = self.child.take().unwrap();
-        let status = child.wait().unwrap();
-        let rest: Vec<String> = self.stderr.try_iter().collect();
-        std::thread::sleep(Duration::from_millis(50));
-        let more: Vec<String> = self.stderr.try_iter().collect();
-        let early = std::mem::take(&mut self.early);
-        (status.code(), [early, rest, more].concat().join("\n"))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+mod common;
+use common::*;
 
 /// Starts `rcvall capture ARGS` in `ns` and waits for its first line.
 fn start_capture(ns: &Netns, args: &[&str]) -> Running {
     let command: Vec<&str> = [RCVALL, "capture"].iter().chain(args).copied().collect();
-    Running::start(ns, &command, "capturing on")
-}
-
-/// The IP datagrams of a capture file, in order.
-fn ip_packets(path: &Path) -> Vec<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .unwrap()
-        .read_to_end(&mut bytes)
-        .unwrap();
-    let mut reader = CaptureReader::new(&bytes[..]).unwrap();
-    let mut out = Vec::new();
-    while let Some(record) = reader.next_record().expect("a valid file to its end") {
-        if let Some(ip) = decapsulate(record.link_type, record.data) {
-            out.push(ip.ip.to_vec());
-        }
-    }
-    out
-}
-
-fn summary_count(stderr: &str, what: &str) -> u64 {
-    stderr
-        .lines()
-        .find_map(|l| l.strip_suffix(what))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {what:?} line in {stderr}"))
-}
-
-/// tshark as nobody (as root it always prints a warning) on a readable copy of `file` (ours
-/// are created 0600); returns (exit, stdout, stderr).
-fn tshark(file: &Path, home: &Path) -> (Option<i32>, String, String) {
-    let copy = home.join(format!(
-        "{}.for-tshark",
-        file.file_name().unwrap().to_string_lossy()
-    ));
-    std::fs::copy(file, &copy).unwrap();
-    std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    let file = &copy;
-    let out: Output = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .args(["env", &format!("HOME={}", home.display()), "tshark", "-r"])
-        .arg(file)
-        .output()
-        .expect("tshark (scripts/setup.sh installs it)");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let running = Running::start(ns, &command, "capturing on");
+    std::thread::sleep(Duration::from_millis(200));
+    running
 }
 
 fn traffic(pair: &Pair) {
@@ -219,6 +62,7 @@ fn same_packets_as_tcpdump_byte_for_byte_and_tshark_reads_our_files_cleanly() {
         ],
         "listening on",
     );
+    std::thread::sleep(Duration::from_millis(200));
     traffic(&pair);
     let (code, err) = rcvall.stop("INT");
     assert_eq!(code, Some(0), "{err}");
@@ -323,29 +167,11 @@ fn sigterm_during_a_flood_leaves_a_valid_file_matching_the_summary() {
     flood_then_signal("TERM");
 }
 
-/// A tiny tmpfs, unmounted at the end.
-struct TinyFs(PathBuf);
-
-impl Drop for TinyFs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
-
 #[test]
 fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
     testkit::require_root();
     let pair = Pair::new().unwrap();
-    let dir = std::env::temp_dir().join(format!("rcvt-fullfs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fs = TinyFs(dir);
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=256k", "rcvt-tmpfs"])
-        .arg(&fs.0)
-        .status()
-        .unwrap();
-    assert!(mounted.success());
+    let fs = TinyFs::new("full", "256k");
     let file = fs.0.join("full.pcapng");
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
     let mut capture = start_capture(&pair.b.ns, &["-i", "rcvt0", "-w", file.to_str().unwrap()]);
@@ -356,7 +182,7 @@ fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
         Duration::from_secs(10),
     )
     .unwrap();
-    let (code, err) = capture.wait();
+    let (code, err) = capture.wait(Duration::from_secs(60));
     flood.stop();
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
@@ -441,7 +267,7 @@ fn the_interface_vanishing_ends_with_status_1_after_writing_what_came_before() {
     );
     testkit::ping(&pair.a.ns, IpAddr::V4(pair.b.v4), 2).unwrap();
     testkit::delete_link(&pair.b.ns, "rcvt0").unwrap();
-    let (code, err) = capture.wait();
+    let (code, err) = capture.wait(Duration::from_secs(60));
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("was removed"), "{err}");
     assert_eq!(

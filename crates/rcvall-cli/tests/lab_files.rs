@@ -2,136 +2,15 @@
 //! beside rcvall on the same traffic, privileges with rotation, full disks in rotated files,
 //! O_DIRECT against buffered writes.
 
-use rcvall_pcap::{decapsulate, CaptureReader};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use testkit::{Netns, Pair};
 
-const RCVALL: &str = env!("CARGO_BIN_EXE_rcvall");
-
-/// A scratch directory anyone may write (tcpdump and -Z users create files there), removed
-/// at the end, also when the test fails.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("rcvt-files-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, PermissionsExt::from_mode(0o777)).unwrap();
-        Scratch(dir)
-    }
-
-    fn sub(&self, name: &str) -> PathBuf {
-        let dir = self.0.join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, PermissionsExt::from_mode(0o777)).unwrap();
-        dir
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A process in a namespace, killed by pid if the test ends first.
-struct Running {
-    child: Option<Child>,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Running {
-    fn start(ns: &Netns, args: &[&str], ready: &str) -> Running {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns.name()])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut running = Running {
-            child: Some(child),
-            lines: rx,
-            seen: Vec::new(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match running.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let done = line.contains(ready);
-                    running.seen.push(line);
-                    if done {
-                        break;
-                    }
-                }
-                Err(_) => panic!("{args:?} never printed {ready:?}: {:?}", running.seen),
-            }
-        }
-        running
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().unwrap().id()
-    }
-
-    fn stop(mut self, signal: &str) -> (Option<i32>, String) {
-        Command::new("kill")
-            .args(["-s", signal, &self.pid().to_string()])
-            .status()
-            .unwrap();
-        self.wait(Duration::from_secs(20))
-    }
-
-    /// Waits (bounded) for the exit; returns the code and all of stderr.
-    fn wait(&mut self, limit: Duration) -> (Option<i32>, String) {
-        let mut child = self.child.take().unwrap();
-        let deadline = Instant::now() + limit;
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                break child.wait().unwrap();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        // The reader thread ends at EOF: take every line.
-        let mut lines = std::mem::take(&mut self.seen);
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
-            lines.push(line);
-        }
-        (status.code(), lines.join("\n"))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+mod common;
+use common::*;
 
 fn rcvall(ns: &Netns, args: &[&str]) -> Running {
     let command: Vec<&str> = [RCVALL, "capture", "-i", "rcvt0", "-q"]
@@ -152,14 +31,6 @@ fn tcpdump(ns: &Netns, args: &[&str]) -> Running {
     Running::start(ns, &command, "listening on")
 }
 
-fn summary(stderr: &str, what: &str) -> u64 {
-    stderr
-        .lines()
-        .find_map(|l| l.strip_suffix(what))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {what:?} line in {stderr}"))
-}
-
 fn names(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -167,46 +38,17 @@ fn names(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-/// The IP packets of a capture file; panics unless it is valid to its last byte.
-fn packets(path: &Path) -> Vec<Vec<u8>> {
-    let bytes = std::fs::read(path).unwrap();
-    let mut reader = CaptureReader::new(&bytes[..]).unwrap();
-    let mut out = Vec::new();
-    while let Some(record) = reader
-        .next_record()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    {
-        if let Some(ip) = decapsulate(record.link_type, record.data) {
-            out.push(ip.ip.to_vec());
-        }
-    }
-    out
-}
-
 /// tshark (as nobody, on a readable copy) reads the file without a complaint; returns the
 /// number of packets it printed.
 fn tshark_count(file: &Path, home: &Path) -> usize {
-    let copy = home.join(format!(
-        "{}.for-tshark",
-        file.file_name().unwrap().to_string_lossy()
-    ));
-    std::fs::copy(file, &copy).unwrap();
-    std::fs::set_permissions(&copy, PermissionsExt::from_mode(0o644)).unwrap();
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .args(["env", &format!("HOME={}", home.display()), "tshark", "-r"])
-        .arg(&copy)
-        .output()
-        .expect("tshark (scripts/setup.sh installs it)");
-    let _ = std::fs::remove_file(&copy);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (code, stdout, stderr) = tshark(file, home);
     assert_eq!(
-        (out.status.code(), stderr.as_ref()),
+        (code, stderr.as_str()),
         (Some(0), ""),
         "tshark on {}",
         file.display()
     );
-    String::from_utf8_lossy(&out.stdout).lines().count()
+    stdout.lines().count()
 }
 
 /// `count` UDP datagrams of `payload` bytes from a to b, paced so nothing is lost on the way.
@@ -264,7 +106,7 @@ fn size_rotation_names_files_as_tcpdump_and_the_files_add_up_to_the_summary() {
     for (run, dir, base) in [(rc, &ours, "x.pcap"), (ng, &ours_ng, "x.pcapng")] {
         let (code, err) = run.stop("INT");
         assert_eq!(code, Some(0), "{err}");
-        let captured = summary(&err, " packets captured");
+        let captured = summary_count(&err, " packets captured");
         assert_eq!(captured, 2400, "{err}");
         let expected: BTreeSet<String> = ["", "1", "2", "3"]
             .iter()
@@ -274,7 +116,7 @@ fn size_rotation_names_files_as_tcpdump_and_the_files_add_up_to_the_summary() {
         let mut total = 0;
         for (i, name) in ["", "1", "2", "3"].iter().enumerate() {
             let file = dir.join(format!("{base}{name}"));
-            let n = packets(&file).len();
+            let n = ip_packets(&file).len();
             assert_eq!(tshark_count(&file, &scratch.0), n);
             let len = std::fs::metadata(&file).unwrap().len();
             if i < 3 {
@@ -331,7 +173,7 @@ fn a_ring_of_files_is_numbered_as_tcpdump_numbers_it() {
     assert_eq!(names(&ours), expected);
     for name in &expected {
         let file = ours.join(name);
-        assert_eq!(tshark_count(&file, &scratch.0), packets(&file).len());
+        assert_eq!(tshark_count(&file, &scratch.0), ip_packets(&file).len());
     }
 }
 
@@ -381,13 +223,13 @@ fn time_rotation_names_files_as_tcpdump_and_stops_after_w_files() {
     let mut total = 0;
     for (i, name) in names(&ours).into_iter().enumerate() {
         let file = ours.join(&name);
-        let n = packets(&file).len();
+        let n = ip_packets(&file).len();
         // The first second is partly spent starting up; the others see ~50 datagrams.
         assert!(i == 0 || n > 10, "{name}: {n}");
         assert_eq!(tshark_count(&file, &scratch.0), n);
         total += n as u64;
     }
-    assert_eq!(total, summary(&err, " packets captured"));
+    assert_eq!(total, summary_count(&err, " packets captured"));
 }
 
 #[test]
@@ -432,9 +274,9 @@ fn rotated_files_belong_to_the_z_user_and_z_runs_as_them_on_each_closed_file() {
     for name in &files {
         let meta = std::fs::metadata(dir.join(name)).unwrap();
         assert_eq!((meta.uid(), meta.mode() & 0o777), (65534, 0o600), "{name}");
-        total += packets(&dir.join(name)).len() as u64;
+        total += ip_packets(&dir.join(name)).len() as u64;
     }
-    assert_eq!(total, summary(&err, " packets captured"));
+    assert_eq!(total, summary_count(&err, " packets captured"));
     // -z runs on each file a rotation closed (as tcpdump: not on the last), as nobody.
     std::thread::sleep(Duration::from_millis(300));
     let ran: BTreeSet<String> = std::fs::read_to_string(&log)
@@ -447,31 +289,6 @@ fn rotated_files_belong_to_the_z_user_and_z_runs_as_them_on_each_closed_file() {
         .map(|n| format!("65534 {}", dir.join(n).display()))
         .collect();
     assert_eq!(ran, expected);
-}
-
-/// A small tmpfs, unmounted at the end.
-struct TinyFs(PathBuf);
-
-impl TinyFs {
-    fn new(tag: &str, size: &str) -> TinyFs {
-        let dir = std::env::temp_dir().join(format!("rcvt-fs-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let fs = TinyFs(dir);
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "rcvt-tmpfs"])
-            .arg(&fs.0)
-            .status()
-            .unwrap();
-        assert!(mounted.success());
-        fs
-    }
-}
-
-impl Drop for TinyFs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-        let _ = std::fs::remove_dir(&self.0);
-    }
 }
 
 #[test]
@@ -503,18 +320,18 @@ fn a_full_disk_in_a_rotated_file_cuts_it_to_its_last_whole_packet_on_both_paths(
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("{tag}: no kept count in {err}"));
         assert_eq!(
-            packets(&third).len(),
+            ip_packets(&third).len(),
             kept,
             "{tag}: cut to its last whole packet"
         );
         assert!(kept > 10, "{tag}: {kept}");
         let total: usize = ["full.pcapng", "full.pcapng1", "full.pcapng2"]
             .iter()
-            .map(|n| packets(&fs.0.join(n)).len())
+            .map(|n| ip_packets(&fs.0.join(n)).len())
             .sum();
         assert_eq!(
             total as u64,
-            summary(&err, " packets captured"),
+            summary_count(&err, " packets captured"),
             "{tag}: {err}"
         );
         if extra.is_some() {
@@ -583,7 +400,7 @@ fn o_direct_and_buffered_files_of_the_same_packets_are_identical_but_for_timesta
     );
     assert_eq!(da.len(), db.len(), "same length");
     assert_eq!(without_times(&da), without_times(&db));
-    assert_eq!(packets(&direct).len(), 3000);
+    assert_eq!(ip_packets(&direct).len(), 3000);
     assert_eq!(tshark_count(&direct, &scratch.0), 3000);
 }
 
@@ -615,7 +432,7 @@ fn sigint_mid_flood_while_the_writer_is_busy_leaves_files_matching_the_summary()
         let (code, err) = rc.stop("INT");
         let sent = flood.stop();
         assert_eq!(code, Some(0), "{name}: {err}");
-        let captured = summary(&err, " packets captured");
+        let captured = summary_count(&err, " packets captured");
         assert!(
             captured > 1000 && captured <= sent,
             "{name}: {captured} of {sent}"
@@ -628,7 +445,7 @@ fn sigint_mid_flood_while_the_writer_is_busy_leaves_files_matching_the_summary()
             })
             .map(|n| scratch.0.join(n))
             .collect();
-        let total: usize = files.iter().map(|f| packets(f).len()).sum();
+        let total: usize = files.iter().map(|f| ip_packets(f).len()).sum();
         assert_eq!(total as u64, captured, "{name}: files = summary");
         for file in &files {
             tshark_count(file, &scratch.0);

@@ -1,13 +1,7 @@
 //! The pcapng packet flags word (epb_flags): direction and reception type.
 
-/// Which way a packet passed the interface (epb_flags bits 0–1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// Received by the interface (bits 01).
-    Inbound,
-    /// Sent out of the interface (bits 10).
-    Outbound,
-}
+/// Which way a packet passed the interface: epb_flags bits 0–1 (01 inbound, 10 outbound).
+pub use rcvall_types::Direction;
 
 /// How a received packet was addressed (epb_flags bits 2–4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,7 +49,7 @@ impl EpbFlags {
     /// Inbound, with the given reception type.
     pub fn inbound(reception: Reception) -> EpbFlags {
         EpbFlags {
-            direction: Some(Direction::Inbound),
+            direction: Some(Direction::In),
             reception: Some(reception),
         }
     }
@@ -63,7 +57,7 @@ impl EpbFlags {
     /// Outbound (reception type not specified: it describes how a packet was received).
     pub fn outbound() -> EpbFlags {
         EpbFlags {
-            direction: Some(Direction::Outbound),
+            direction: Some(Direction::Out),
             reception: None,
         }
     }
@@ -72,8 +66,8 @@ impl EpbFlags {
     pub fn to_bits(self) -> u32 {
         let direction = match self.direction {
             None => 0,
-            Some(Direction::Inbound) => DIRECTION_INBOUND,
-            Some(Direction::Outbound) => DIRECTION_OUTBOUND,
+            Some(Direction::In) => DIRECTION_INBOUND,
+            Some(Direction::Out) => DIRECTION_OUTBOUND,
         };
         let reception = match self.reception {
             None => 0,
@@ -89,8 +83,8 @@ impl EpbFlags {
     /// unknown, other bits are ignored.
     pub fn from_bits(bits: u32) -> EpbFlags {
         let direction = match bits & DIRECTION_MASK {
-            DIRECTION_INBOUND => Some(Direction::Inbound),
-            DIRECTION_OUTBOUND => Some(Direction::Outbound),
+            DIRECTION_INBOUND => Some(Direction::In),
+            DIRECTION_OUTBOUND => Some(Direction::Out),
             _ => None,
         };
         let reception = match (bits & RECEPTION_MASK) >> RECEPTION_SHIFT {
@@ -136,7 +130,7 @@ mod tests {
 
     #[test]
     fn every_modelled_flag_combination_survives_bits_and_back() {
-        let directions = [None, Some(Direction::Inbound), Some(Direction::Outbound)];
+        let directions = [None, Some(Direction::In), Some(Direction::Out)];
         let receptions = [
             None,
             Some(Reception::Unicast),

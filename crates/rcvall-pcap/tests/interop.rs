@@ -399,8 +399,8 @@ fn tshark_reads_our_pcapng_without_warnings_with_directions_interfaces_and_ns_ti
             "timestamp year is not 2023: {row}"
         );
         let direction = match s.flags.direction {
-            Some(Direction::Inbound) => "1",
-            Some(Direction::Outbound) => "2",
+            Some(Direction::In) => "1",
+            Some(Direction::Out) => "2",
             None => "0",
         };
         assert_eq!(

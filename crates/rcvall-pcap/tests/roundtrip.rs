@@ -25,8 +25,8 @@ struct Iface {
 fn flags() -> impl Strategy<Value = Option<EpbFlags>> {
     let direction = prop_oneof![
         Just(None),
-        Just(Some(Direction::Inbound)),
-        Just(Some(Direction::Outbound)),
+        Just(Some(Direction::In)),
+        Just(Some(Direction::Out)),
     ];
     let reception = prop_oneof![
         Just(None),

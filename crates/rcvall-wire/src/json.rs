@@ -65,7 +65,7 @@ pub fn format_json(
     write_rfc3339(out, ts_ns)?;
     out.write_char('"')?;
     if let Some(d) = direction {
-        write!(out, ",\"direction\":\"{}\"", d.json_word())?;
+        write!(out, ",\"direction\":\"{}\"", d.as_str())?;
     }
     if let Some(i) = iface {
         out.write_str(",\"interface\":{")?;

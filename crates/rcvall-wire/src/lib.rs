@@ -50,29 +50,14 @@ pub use text::{format_line, Dump, TextOptions, TextPrinter};
 pub use time::{Precision, TimeFormat, TimeStyle};
 pub use tz::{TimeZone, TzError};
 
-/// Which way the packet went, relative to the capturing host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// Received (`PACKET_HOST` and the other incoming types).
-    In,
-    /// Sent by this host (`PACKET_OUTGOING`).
-    Out,
-}
+/// Which way the packet went, relative to the capturing host (the type every layer shares).
+pub use rcvall_types::Direction;
 
-impl Direction {
-    /// The word tcpdump prints on Linux cooked captures.
-    pub fn tcpdump_word(self) -> &'static str {
-        match self {
-            Direction::In => "In",
-            Direction::Out => "Out",
-        }
-    }
-    /// The JSON spelling.
-    pub fn json_word(self) -> &'static str {
-        match self {
-            Direction::In => "in",
-            Direction::Out => "out",
-        }
+/// The word tcpdump prints for a direction on Linux cooked captures (`In`, `Out`).
+pub fn tcpdump_direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::In => "In",
+        Direction::Out => "Out",
     }
 }
 

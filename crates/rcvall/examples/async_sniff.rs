@@ -31,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             got = socket.recv_with_info(&mut buf) => {
                 let (len, info) = got?;
                 seen += 1;
-                println!("{:>20} {:?} {len} bytes, first bytes {:02x?}", info.timestamp_ns, info.direction, &buf[..len.min(8)]);
+                println!("{:>20} {:?} {len} bytes, first bytes {:02x?}", info.timestamp_ns, info.packet_type, &buf[..len.min(8)]);
             }
         }
     }

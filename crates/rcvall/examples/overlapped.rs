@@ -69,7 +69,7 @@ fn post(socket: Weak<Socket>, seen: Arc<AtomicU64>) -> rcvall::Result<()> {
             println!(
                 "#{n}: {} bytes {:?} on ifindex {}, first bytes {:02x?}",
                 transfer.bytes,
-                info.direction,
+                info.packet_type,
                 info.ifindex,
                 &buffer[..transfer.bytes.min(8)]
             );

@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{}.{:09} {:<9} {src} > {dst} proto {proto} length {}",
             info.timestamp_ns / 1_000_000_000,
             info.timestamp_ns % 1_000_000_000,
-            format!("{:?}", info.direction),
+            format!("{:?}", info.packet_type),
             info.original_len
         );
     }

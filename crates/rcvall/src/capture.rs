@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::iface::{self, Interface};
-use crate::kfilter::{self, DirectionFilter, Insn, KernelFilter};
+use crate::kfilter::{self, Insn, KernelFilter};
 use crate::meta::PacketInfo;
 use crate::ring::{self, AnyFrames, AnyGuard, AnyRing, FrameGeometry, RingGeometry};
 use crate::socket::RcvAll;
@@ -11,6 +11,7 @@ use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::{ring as sys_ring, wait};
 use crate::waiting::{AbortHandle, AbortSlot, LinkStats, LinkWatch};
 use crate::wsa::WsaCode;
+use rcvall_types::Direction;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::Arc;
@@ -114,7 +115,7 @@ pub struct CaptureBuilder {
     target: Option<Target>,
     families: Families,
     mode: RcvAll,
-    direction: Option<DirectionFilter>,
+    direction: Option<Direction>,
     snaplen: u32,
     ring_bytes: u64,
     block_size: Option<u32>,
@@ -164,7 +165,7 @@ impl CaptureBuilder {
     }
 
     /// Only received (`In`) or only sent (`Out`) packets; default both.
-    pub fn direction(mut self, direction: Option<DirectionFilter>) -> Self {
+    pub fn direction(mut self, direction: Option<Direction>) -> Self {
         self.direction = direction;
         self
     }
@@ -659,6 +660,97 @@ pub struct Packet<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ring::block::{synth, Frames};
+
+    fn synthetic_frame(i: u8) -> synth::Frame {
+        synth::Frame {
+            data: vec![0x45, i, 0, 40],
+            wire_len: 4,
+            timestamp_ns: u64::from(i),
+            status: 0,
+            pkttype: libc::PACKET_HOST,
+            ifindex: 1,
+        }
+    }
+
+    #[test]
+    fn delivered_counts_only_the_frames_before_a_corrupt_one() {
+        let frames: Vec<synth::Frame> = (0..3).map(synthetic_frame).collect();
+        let mut block = synth::block(4096, libc::TP_STATUS_USER, 1, &frames);
+        // The second frame: after the 48-byte block header and the first frame (its 68-byte
+        // TPACKET3_HDRLEN aligned to 80, 4 data bytes, the total aligned to 16 = 96 bytes).
+        // A snap length reaching past the block makes it corrupt.
+        let second = 48 + 96;
+        block[second + 12..second + 16].copy_from_slice(&u32::MAX.to_ne_bytes());
+        let packets = Packets {
+            walk: AnyFrames::Block(Frames::new(&block).unwrap()),
+            mtu: 1500,
+        };
+        // take_batch adds exactly this count to `delivered`: the header's num_pkts says 3.
+        assert_eq!(packets.count(), 1);
+    }
+
+    /// A raw IPv4 socket in `ns` sends `datagram` (IP header included) `count` times.
+    fn send_raw(ns: &testkit::Netns, datagram: &[u8], to: std::net::Ipv4Addr, count: usize) {
+        use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+        ns.run(|| {
+            let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(255))).unwrap();
+            let to = SockAddr::from(std::net::SocketAddr::new(to.into(), 0));
+            for _ in 0..count {
+                assert_eq!(sock.send_to(datagram, &to).unwrap(), datagram.len());
+            }
+        });
+    }
+
+    /// Takes batches until `want` packets carrying `marker` came; returns all packets taken.
+    fn take_marked(capture: &mut Capture, marker: &[u8], want: u64) -> u64 {
+        let started = Instant::now();
+        let (mut marked, mut taken) = (0, 0);
+        while marked < want && started.elapsed() < Duration::from_secs(5) {
+            if let Some(batch) = capture
+                .next_batch(Some(Duration::from_millis(100)))
+                .unwrap()
+            {
+                for packet in batch.packets() {
+                    taken += 1;
+                    marked += u64::from(packet.data.ends_with(marker));
+                }
+            }
+        }
+        assert_eq!(marked, want, "packets with {marker:?} taken");
+        taken
+    }
+
+    /// The kernel's 32-bit counters reset on each read and wrap after 2^32 packets, so they
+    /// must be folded while batches are taken, not only when the application asks for stats.
+    #[test]
+    fn kernel_counters_are_folded_while_batches_are_taken_without_stats() {
+        testkit::require_root();
+        let pair = testkit::Pair::new().unwrap();
+        let builder = Capture::builder()
+            .interface_name(&pair.b.ifname)
+            .families(Families::V4)
+            // Not the ICMP port-unreachable replies, which quote the datagram.
+            .direction(Some(Direction::In))
+            .low_latency(true);
+        let mut capture = pair.b.ns.run(|| builder.open()).unwrap();
+        let datagram =
+            testkit::packet::udp_datagram(pair.a.sock_v4(1), pair.b.sock_v4(9), b"rcvt-fold");
+        send_raw(&pair.a.ns, &datagram, pair.b.v4, 20);
+        let first = take_marked(&mut capture, b"rcvt-fold", 20);
+        assert_eq!(capture.stats.received, 0, "folded before its time");
+        capture.folded_at -= FOLD_EVERY;
+        send_raw(&pair.a.ns, &datagram, pair.b.v4, 20);
+        let second = take_marked(&mut capture, b"rcvt-fold", 20);
+        assert!(
+            capture.stats.received >= first,
+            "the batches taken after {FOLD_EVERY:?} folded the counters in: {:?}",
+            capture.stats
+        );
+        let stats = capture.stats().unwrap();
+        assert_eq!(stats.received, first + second, "{stats:?}");
+        assert_eq!((stats.delivered, stats.dropped), (first + second, 0));
+    }
 
     #[test]
     fn the_builder_refuses_settings_that_would_capture_nothing() {

@@ -3,7 +3,8 @@
 //!
 //! Pure: it builds instructions and never talks to the kernel, so it is tested without root.
 
-use crate::meta::Direction;
+use crate::meta::PacketType;
+use rcvall_types::Direction;
 
 use rcvall_filter::insn::{
     BPF_A, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W,
@@ -44,18 +45,9 @@ pub struct KernelFilter {
     /// so keeping only the inbound copy delivers it once.
     pub drop_outgoing: bool,
     /// Keep only packets of this direction class (None: both).
-    pub direction: Option<DirectionFilter>,
+    pub direction: Option<Direction>,
     /// Bytes kept of each packet.
     pub snaplen: u32,
-}
-
-/// Direction restriction, as tcpdump's `-Q in|out`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DirectionFilter {
-    /// Everything the interface received (every packet type but outgoing).
-    In,
-    /// What the host sent or forwarded out of the interface.
-    Out,
 }
 
 impl KernelFilter {
@@ -81,20 +73,20 @@ impl KernelFilter {
         keep_if_any(&mut prog, &self.ethertypes);
         let mut drop_types = Vec::new();
         if self.drop_otherhost {
-            drop_types.push(Direction::OtherHost.pkttype());
+            drop_types.push(PacketType::OtherHost.pkttype());
         }
-        if self.drop_outgoing || self.direction == Some(DirectionFilter::In) {
-            drop_types.push(Direction::Outgoing.pkttype());
+        if self.drop_outgoing || self.direction == Some(Direction::In) {
+            drop_types.push(PacketType::Outgoing.pkttype());
         }
-        if !drop_types.is_empty() || self.direction == Some(DirectionFilter::Out) {
+        if !drop_types.is_empty() || self.direction == Some(Direction::Out) {
             prog.push(load_ancillary(SKF_AD_PKTTYPE));
         }
         for pkttype in drop_types {
             prog.push(jeq(u32::from(pkttype), 0, 1));
             prog.push(ret(0));
         }
-        if self.direction == Some(DirectionFilter::Out) {
-            prog.push(jeq(u32::from(Direction::Outgoing.pkttype()), 1, 0));
+        if self.direction == Some(Direction::Out) {
+            prog.push(jeq(u32::from(PacketType::Outgoing.pkttype()), 1, 0));
             prog.push(ret(0));
         }
         prog.push(ret(self.snaplen));
@@ -236,12 +228,12 @@ mod tests {
     use super::*;
 
     const ETH_P_ARP: u16 = 0x0806;
-    const ALL_TYPES: [Direction; 5] = [
-        Direction::Host,
-        Direction::Broadcast,
-        Direction::Multicast,
-        Direction::OtherHost,
-        Direction::Outgoing,
+    const ALL_TYPES: [PacketType; 5] = [
+        PacketType::Host,
+        PacketType::Broadcast,
+        PacketType::Multicast,
+        PacketType::OtherHost,
+        PacketType::Outgoing,
     ];
 
     fn filter(ethertypes: &[u16]) -> KernelFilter {
@@ -255,7 +247,7 @@ mod tests {
         }
     }
 
-    fn kept(f: &KernelFilter) -> Vec<(u16, Direction)> {
+    fn kept(f: &KernelFilter) -> Vec<(u16, PacketType)> {
         let prog = f.program();
         assert!(prog.len() <= MAX_INSNS);
         let mut kept = Vec::new();
@@ -294,10 +286,10 @@ mod tests {
         assert_eq!(
             kept,
             [
-                Direction::Host,
-                Direction::Broadcast,
-                Direction::Multicast,
-                Direction::Outgoing
+                PacketType::Host,
+                PacketType::Broadcast,
+                PacketType::Multicast,
+                PacketType::Outgoing
             ]
         );
     }
@@ -309,25 +301,25 @@ mod tests {
             drop_otherhost: true,
             ..filter(&[ETH_P_IP])
         };
-        assert!(!kept(&f).iter().any(|(_, d)| *d == Direction::Outgoing));
-        assert!(kept(&f).contains(&(ETH_P_IP, Direction::Host)));
+        assert!(!kept(&f).iter().any(|(_, d)| *d == PacketType::Outgoing));
+        assert!(kept(&f).contains(&(ETH_P_IP, PacketType::Host)));
     }
 
     #[test]
     fn direction_out_keeps_only_outgoing_and_in_everything_else() {
         let out = KernelFilter {
-            direction: Some(DirectionFilter::Out),
+            direction: Some(Direction::Out),
             ..filter(&[ETH_P_IP])
         };
-        assert_eq!(kept(&out), [(ETH_P_IP, Direction::Outgoing)]);
+        assert_eq!(kept(&out), [(ETH_P_IP, PacketType::Outgoing)]);
         let inbound = KernelFilter {
-            direction: Some(DirectionFilter::In),
+            direction: Some(Direction::In),
             ..filter(&[ETH_P_IP])
         };
         assert_eq!(kept(&inbound).len(), 4);
         assert!(!kept(&inbound)
             .iter()
-            .any(|(_, d)| *d == Direction::Outgoing));
+            .any(|(_, d)| *d == PacketType::Outgoing));
     }
 
     #[test]

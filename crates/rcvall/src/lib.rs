@@ -12,7 +12,7 @@
 //! socket.set_rcvall(RcvAll::On)?;                   // or socket.ioctl(rcvall::SIO_RCVALL, &1u32.to_le_bytes())
 //! let mut buf = vec![0u8; 65535];
 //! let (len, info) = socket.recv_with_info(&mut buf)?;
-//! println!("{len} bytes, {:?}, first byte {:#04x}", info.direction, buf[0]);
+//! println!("{len} bytes, {:?}, first byte {:#04x}", info.packet_type, buf[0]);
 //! # Ok::<(), rcvall::Error>(())
 //! ```
 //!
@@ -46,10 +46,11 @@ pub use capture::{
 };
 pub use error::{Error, Result};
 pub use iface::{interfaces, Interface, InterfaceInfo};
-pub use meta::{Direction, PacketFlags, PacketInfo};
+pub use meta::{PacketFlags, PacketInfo, PacketType};
 pub use overlapped::{
     alertable_wait, Alert, Completion, CompletionRoutine, Event, Overlapped, Posted, Transfer,
 };
+pub use rcvall_types::Direction;
 pub use socket::{Family, RcvAll, Socket};
 pub use waiting::{AbortHandle, LinkStats};
 pub use wsa::*;

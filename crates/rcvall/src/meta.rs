@@ -1,8 +1,11 @@
 //! What the kernel tells about each received datagram besides its bytes.
 
-/// Which way a packet passed the interface (the kernel's `sll_pkttype`).
+use rcvall_types::Direction;
+
+/// How a packet passed the interface (the kernel's `sll_pkttype`): its [`Direction`], and for
+/// received packets how they were addressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
+pub enum PacketType {
     /// Received, addressed to this host (PACKET_HOST).
     Host,
     /// Received, link-layer broadcast (PACKET_BROADCAST).
@@ -15,15 +18,15 @@ pub enum Direction {
     Outgoing,
 }
 
-impl Direction {
+impl PacketType {
     /// From the kernel's packet type; `None` for types a capture never sees on an IP interface.
-    pub fn from_pkttype(pkttype: u8) -> Option<Direction> {
+    pub fn from_pkttype(pkttype: u8) -> Option<PacketType> {
         Some(match pkttype {
-            libc::PACKET_HOST => Direction::Host,
-            libc::PACKET_BROADCAST => Direction::Broadcast,
-            libc::PACKET_MULTICAST => Direction::Multicast,
-            libc::PACKET_OTHERHOST => Direction::OtherHost,
-            libc::PACKET_OUTGOING => Direction::Outgoing,
+            libc::PACKET_HOST => PacketType::Host,
+            libc::PACKET_BROADCAST => PacketType::Broadcast,
+            libc::PACKET_MULTICAST => PacketType::Multicast,
+            libc::PACKET_OTHERHOST => PacketType::OtherHost,
+            libc::PACKET_OUTGOING => PacketType::Outgoing,
             _ => return None,
         })
     }
@@ -31,17 +34,20 @@ impl Direction {
     /// The kernel's packet type.
     pub fn pkttype(self) -> u8 {
         match self {
-            Direction::Host => libc::PACKET_HOST,
-            Direction::Broadcast => libc::PACKET_BROADCAST,
-            Direction::Multicast => libc::PACKET_MULTICAST,
-            Direction::OtherHost => libc::PACKET_OTHERHOST,
-            Direction::Outgoing => libc::PACKET_OUTGOING,
+            PacketType::Host => libc::PACKET_HOST,
+            PacketType::Broadcast => libc::PACKET_BROADCAST,
+            PacketType::Multicast => libc::PACKET_MULTICAST,
+            PacketType::OtherHost => libc::PACKET_OTHERHOST,
+            PacketType::Outgoing => libc::PACKET_OUTGOING,
         }
     }
 
-    /// True for everything the interface received, false for what it sent.
-    pub fn is_inbound(self) -> bool {
-        self != Direction::Outgoing
+    /// Out for what the host sent, In for everything the interface received.
+    pub fn direction(self) -> Direction {
+        match self {
+            PacketType::Outgoing => Direction::Out,
+            _ => Direction::In,
+        }
     }
 }
 
@@ -62,8 +68,8 @@ pub struct PacketFlags {
 pub struct PacketInfo {
     /// Kernel receive (or transmit) time, nanoseconds since the Unix epoch.
     pub timestamp_ns: u64,
-    /// Which way the datagram passed the interface.
-    pub direction: Direction,
+    /// How the datagram passed the interface (see [`PacketInfo::direction`] for in or out).
+    pub packet_type: PacketType,
     /// The interface's index.
     pub ifindex: u32,
     /// The datagram's full length at the IP layer, before any snap length.
@@ -76,6 +82,11 @@ pub struct PacketInfo {
 const TP_STATUS_GSO_TCP: u32 = 1 << 8;
 
 impl PacketInfo {
+    /// In or out: what tcpdump's `-Q` and pcapng's epb_flags record.
+    pub fn direction(&self) -> Direction {
+        self.packet_type.direction()
+    }
+
     /// The metadata of a ring frame; `mtu` tells GSO super-packets on kernels that do not
     /// flag them (longer than the interface's MTU).
     pub(crate) fn from_frame(frame: &crate::ring::block::RawFrame<'_>, mtu: u32) -> PacketInfo {
@@ -83,7 +94,7 @@ impl PacketInfo {
             timestamp_ns: frame.timestamp_ns,
             // Packet taps never see PACKET_LOOPBACK (tpacket_rcv drops it); anything else
             // unknown is received traffic.
-            direction: Direction::from_pkttype(frame.pkttype).unwrap_or(Direction::Host),
+            packet_type: PacketType::from_pkttype(frame.pkttype).unwrap_or(PacketType::Host),
             ifindex: frame.ifindex,
             original_len: frame.wire_len,
             flags: PacketFlags {

@@ -150,7 +150,7 @@ fn big_endian_pcapng_with_power_of_two_resolution_is_read() {
             data: vec![0x45],
             original_len: 1,
             flags: Some(EpbFlags {
-                direction: Some(Direction::Inbound),
+                direction: Some(Direction::In),
                 reception: None
             }),
             interface_name: None,

@@ -174,7 +174,7 @@ impl TextPrinter {
             write!(out, "{name:<5} ")?;
         }
         if let Some(d) = direction {
-            write!(out, "{:<3} ", d.tcpdump_word())?;
+            write!(out, "{:<3} ", crate::tcpdump_direction_word(d))?;
         } else if ifname.is_some() {
             out.write_str("?   ")?;
         }

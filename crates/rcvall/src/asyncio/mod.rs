@@ -24,7 +24,7 @@
 //! socket.set_rcvall(RcvAll::On)?;
 //! let mut buf = vec![0u8; 65535];
 //! let (len, info) = socket.recv_with_info(&mut buf).await?; // cancel-safe
-//! println!("{len} bytes {:?}", info.direction);
+//! println!("{len} bytes {:?}", info.packet_type);
 //! # Ok(()) }
 //! ```
 

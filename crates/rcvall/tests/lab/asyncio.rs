@@ -4,7 +4,7 @@
 use crate::common::*;
 use futures_util::StreamExt;
 use rcvall::{
-    AsyncCapture, AsyncSocket, Capture, Direction, Families, Family, RcvAll, Socket, WsaCode,
+    AsyncCapture, AsyncSocket, Capture, Families, Family, PacketType, RcvAll, Socket, WsaCode,
 };
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -77,7 +77,7 @@ fn async_hub_on_sees_a_to_b_byte_for_byte_and_iplevel_does_not() {
             assert_eq!(a2b.len(), 3, "{c_addr}: ON sees every A→B datagram");
             for packet in a2b {
                 assert_eq!(packet.bytes, datagram, "{c_addr}: byte for byte");
-                assert_eq!(packet.info.direction, Direction::OtherHost);
+                assert_eq!(packet.info.packet_type, PacketType::OtherHost);
             }
             assert_eq!(
                 with_marker(&seen_iplevel, marker.as_bytes()).len(),
@@ -106,10 +106,10 @@ fn async_own_inbound_and_outbound_datagrams_arrive_exactly() {
             assert_eq!((ins.len(), outs.len()), (2, 2), "{b_addr}");
             assert!(ins
                 .iter()
-                .all(|p| p.bytes == inbound && p.info.direction == Direction::Host));
+                .all(|p| p.bytes == inbound && p.info.packet_type == PacketType::Host));
             assert!(outs
                 .iter()
-                .all(|p| p.bytes == outbound && p.info.direction == Direction::Outgoing));
+                .all(|p| p.bytes == outbound && p.info.packet_type == PacketType::Outgoing));
         }
     });
 }
@@ -329,7 +329,7 @@ fn a_flood_through_the_batch_stream_has_exact_counts_and_no_loss() {
         Capture::builder()
             .interface_name(&pair.b.ifname)
             .families(Families::V4)
-            .direction(Some(rcvall::kfilter::DirectionFilter::In))
+            .direction(Some(rcvall::Direction::In))
             .open()
             .unwrap()
     });

@@ -1,7 +1,7 @@
 //! What a socket in ON or IPLEVEL receives, and what it never receives.
 
 use crate::common::*;
-use rcvall::{Direction, Family, RcvAll, Socket};
+use rcvall::{Family, PacketType, RcvAll, Socket};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use testkit::{Hub, Pair, Router};
@@ -44,7 +44,7 @@ fn hub_on_receives_traffic_between_two_other_hosts_byte_for_byte() {
                 packet.bytes, datagram,
                 "{fam}: delivered bytes are the datagram sent"
             );
-            assert_eq!(packet.info.direction, Direction::OtherHost);
+            assert_eq!(packet.info.packet_type, PacketType::OtherHost);
             assert_eq!(packet.info.original_len as usize, datagram.len());
             assert_eq!(packet.info.ifindex, hub.c.ifindex().unwrap());
         }
@@ -81,7 +81,7 @@ fn hub_iplevel_skips_other_hosts_traffic_even_when_the_nic_is_promiscuous() {
         );
         assert!(seen_by_iplevel
             .iter()
-            .all(|p| p.info.direction != Direction::OtherHost));
+            .all(|p| p.info.packet_type != PacketType::OtherHost));
         drop(promisc_holder);
         assert!(
             !hub.c.ns.is_promisc(&hub.c.ifname).unwrap(),
@@ -117,10 +117,10 @@ fn own_inbound_and_outbound_packets_arrive_in_both_modes() {
             assert_eq!((ins.len(), outs.len()), (2, 2), "{mode:?} {fam}");
             assert!(ins
                 .iter()
-                .all(|p| p.info.direction == Direction::Host && p.bytes == inbound));
+                .all(|p| p.info.packet_type == PacketType::Host && p.bytes == inbound));
             assert!(outs
                 .iter()
-                .all(|p| p.info.direction == Direction::Outgoing && p.bytes == outbound));
+                .all(|p| p.info.packet_type == PacketType::Outgoing && p.bytes == outbound));
         }
     }
 }
@@ -290,7 +290,7 @@ fn router_delivers_packets_forwarded_out_of_the_bound_interface_only() {
         let forwarded = with_marker(&got, to_a.as_bytes());
         assert_eq!(forwarded.len(), 2, "{fam}: forwarded out of link 1");
         for packet in forwarded {
-            assert_eq!(packet.info.direction, Direction::Outgoing);
+            assert_eq!(packet.info.packet_type, PacketType::Outgoing);
             // Forwarding decremented the hop limit; everything else is as sent.
             let ttl_at = if packet.version() == 4 { 8 } else { 7 };
             assert_eq!(packet.bytes[ttl_at], datagram_to_a[ttl_at] - 1);

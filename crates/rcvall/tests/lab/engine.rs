@@ -1,8 +1,8 @@
 //! The TPACKET_V3 engine through the high-level capture API (SPEC §3).
 
 use crate::common::*;
-use rcvall::kfilter::{DirectionFilter, Insn};
-use rcvall::{Capture, Direction, Families, FanoutMode, RcvAll, RingShape, WsaCode};
+use rcvall::kfilter::Insn;
+use rcvall::{Capture, Direction, Families, FanoutMode, PacketType, RcvAll, RingShape, WsaCode};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use testkit::Pair;
@@ -59,10 +59,10 @@ fn both_families_in_and_out_byte_for_byte() {
     assert_eq!((ins.len(), outs.len()), (3, 3));
     assert!(ins
         .iter()
-        .all(|p| p.data == v4_in && p.info.direction == Direction::Host));
+        .all(|p| p.data == v4_in && p.info.packet_type == PacketType::Host));
     assert!(outs
         .iter()
-        .all(|p| p.data == v6_out && p.info.direction == Direction::Outgoing));
+        .all(|p| p.data == v6_out && p.info.packet_type == PacketType::Outgoing));
     assert!(
         got.iter().all(|p| matches!(p.data[0] >> 4, 4 | 6)),
         "IP only"
@@ -73,9 +73,7 @@ fn both_families_in_and_out_byte_for_byte() {
 fn direction_filter_keeps_one_way_only() {
     testkit::require_root();
     let pair = Pair::new().unwrap();
-    for (direction, want_in, want_out) in
-        [(DirectionFilter::In, 2, 0), (DirectionFilter::Out, 0, 2)]
-    {
+    for (direction, want_in, want_out) in [(Direction::In, 2, 0), (Direction::Out, 0, 2)] {
         let builder = Capture::builder()
             .interface_address(pair.b.sock_v4(0))
             .families(Families::V4)
@@ -192,7 +190,7 @@ fn exact_statistics_with_a_tiny_ring_under_a_flood() {
     let builder = Capture::builder()
         .interface_name(&pair.b.ifname)
         .families(Families::V4)
-        .direction(Some(DirectionFilter::In))
+        .direction(Some(Direction::In))
         .ring_size(8 << 10)
         .block_size(4 << 10);
     let mut capture = open_in(&pair.b.ns, builder);

@@ -1,6 +1,6 @@
 //! Filters compiled by rcvall-filter select in the kernel exactly what the interpreter selects.
 
-use rcvall::{Capture, Direction, Families};
+use rcvall::{Capture, Families, PacketType};
 use std::net::IpAddr;
 use std::time::Duration;
 use testkit::Pair;
@@ -74,7 +74,7 @@ fn traffic(pair: &Pair) {
     std::thread::sleep(Duration::from_millis(300));
 }
 
-fn drain(capture: &mut Capture) -> Vec<(Vec<u8>, u32, Direction)> {
+fn drain(capture: &mut Capture) -> Vec<(Vec<u8>, u32, PacketType)> {
     let mut out = Vec::new();
     for _ in 0..10_000 {
         match capture
@@ -84,7 +84,7 @@ fn drain(capture: &mut Capture) -> Vec<(Vec<u8>, u32, Direction)> {
             Some(batch) => out.extend(
                 batch
                     .packets()
-                    .map(|p| (p.data.to_vec(), p.info.original_len, p.info.direction)),
+                    .map(|p| (p.data.to_vec(), p.info.original_len, p.info.packet_type)),
             ),
             None => break,
         }

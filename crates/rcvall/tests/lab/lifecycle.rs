@@ -1,7 +1,7 @@
 //! Closing, aborting, crashing, losing the interface, and running without the capability.
 
 use crate::common::*;
-use rcvall::{Direction, Family, RcvAll, Socket, WsaCode};
+use rcvall::{Family, PacketType, RcvAll, Socket, WsaCode};
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};
 use std::process::{Command, Stdio};
@@ -102,7 +102,7 @@ fn recv_with_info_reports_timestamp_direction_interface_and_lengths() {
         "{:?}",
         packet.info
     );
-    assert_eq!(packet.info.direction, Direction::Host);
+    assert_eq!(packet.info.packet_type, PacketType::Host);
     assert_eq!(packet.info.ifindex, pair.b.ifindex().unwrap());
     assert_eq!(packet.info.original_len as usize, datagram.len());
     assert!(!packet.info.flags.truncated && !packet.info.flags.gso);

@@ -104,7 +104,7 @@ fn a_link_flap_does_not_end_a_capture_and_counts_are_exact() {
     let builder = Capture::builder()
         .interface_name(&pair.b.ifname)
         .families(Families::V4)
-        .direction(Some(rcvall::kfilter::DirectionFilter::In));
+        .direction(Some(rcvall::Direction::In));
     let mut capture = pair.b.ns.run(|| builder.open().unwrap());
     let mut seen = 0usize;
     let mut drain = |capture: &mut Capture, quiet: Duration| {
@@ -280,7 +280,7 @@ fn mtu_change_rename_and_address_churn_do_not_end_a_capture() {
     let builder = Capture::builder()
         .interface_name(&pair.b.ifname)
         .families(Families::V4)
-        .direction(Some(rcvall::kfilter::DirectionFilter::In));
+        .direction(Some(rcvall::Direction::In));
     let mut capture = pair.b.ns.run(|| builder.open().unwrap());
     let addr = format!("{}/24", pair.b.v4);
     let faults: [(&str, &[&[&str]]); 3] = [
@@ -412,7 +412,7 @@ fn a_stopped_reader_during_a_flood_keeps_the_counts_exact() {
         let mut capture = Capture::builder()
             .interface_name(&ifname)
             .families(Families::V4)
-            .direction(Some(rcvall::kfilter::DirectionFilter::In))
+            .direction(Some(rcvall::Direction::In))
             .ring_size(1 << 20)
             .block_size(64 << 10)
             .open()
@@ -483,4 +483,45 @@ fn a_stopped_reader_during_a_flood_keeps_the_counts_exact() {
         "captured + dropped == received"
     );
     assert_eq!(received, sent, "the kernel saw every datagram");
+}
+
+fn set_optmem_max(ns: &Netns, bytes: u32) {
+    let status = Command::new("ip")
+        .args(["netns", "exec", ns.name(), "sysctl", "-qw"])
+        .arg(format!("net.core.optmem_max={bytes}"))
+        .status()
+        .expect("sysctl");
+    assert!(status.success(), "sysctl net.core.optmem_max={bytes}");
+}
+
+/// The kernel charges an attached filter to the socket's option memory (`__sk_filter_charge`:
+/// the new program must fit under net.core.optmem_max beside the old one, else ENOMEM), so a
+/// namespace with a tiny optmem_max makes SIO_RCVALL's filter attach fail. The membership
+/// must not have been taken by then.
+#[test]
+fn a_failed_filter_attach_leaves_no_promiscuous_membership_behind() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let socket = pair.b.ns.run(|| {
+        let socket = rcvall::Socket::new(rcvall::Family::V4).unwrap();
+        socket
+            .bind(std::net::SocketAddr::new(IpAddr::V4(pair.b.v4), 0))
+            .unwrap();
+        socket
+    });
+    set_optmem_max(&pair.b.ns, 1);
+    let err = socket.set_rcvall(RcvAll::On).unwrap_err();
+    assert_eq!(err.kind(), WsaCode::NoBufferSpace, "{err}");
+    assert!(
+        !pair.b.ns.is_promisc(&pair.b.ifname).unwrap(),
+        "the failed SIO_RCVALL left the interface promiscuous"
+    );
+    set_optmem_max(&pair.b.ns, 131_072);
+    socket.set_rcvall(RcvAll::On).unwrap();
+    assert!(pair.b.ns.is_promisc(&pair.b.ifname).unwrap());
+    socket.set_rcvall(RcvAll::Off).unwrap();
+    assert!(
+        !pair.b.ns.is_promisc(&pair.b.ifname).unwrap(),
+        "one membership was taken, and OFF released it"
+    );
 }

@@ -132,7 +132,6 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
                 cfg.format,
                 cfg.write.as_deref(),
                 &interfaces,
-                cfg.snaplen,
                 &cfg.text,
             )?))),
             None,
@@ -220,7 +219,7 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
     }
     let (captured, outcome, writer_drops) = match sink {
         Out::Lines(sink) => {
-            let (captured, outcome) = finish_lines(*sink, stop, &per_iface);
+            let (captured, outcome) = finish_lines(*sink, stop);
             (captured, outcome, None)
         }
         Out::Files(recorder) => {
@@ -239,10 +238,10 @@ pub fn run(cfg: CaptureConfig) -> Result<()> {
 }
 
 /// Text and JSON lines: the last flush, or what a failed write left.
-fn finish_lines(mut sink: Sink, stop: Stop, per_iface: &[(Stats, u64, u64)]) -> (u64, Result<()>) {
+fn finish_lines(mut sink: Sink, stop: Stop) -> (u64, Result<()>) {
     let finished = match &stop {
         Stop::WriteFailed(_) | Stop::BrokenPipe => Ok(()),
-        _ => sink.finish(per_iface),
+        _ => sink.commit(),
     };
     match (stop, finished) {
         (Stop::BrokenPipe, _) => (sink.written(), Ok(())),

@@ -1,12 +1,12 @@
-//! Where packets go: text or JSON lines, pcapng or pcap, to a file or standard output.
+//! Text and JSON lines, to a file or standard output (pcapng and pcap go through
+//! [`crate::writer`]).
 //!
-//! Files are flushed after each ring block; when a write fails (a full disk) the file is cut
-//! back to the last flushed packet, so it stays valid and its packet count is known.
+//! Lines are flushed after each ring block; when a write fails (a full disk) the file is cut
+//! back to the last line that reached it whole, so its packet count is known.
 
 use crate::config::{Format, TextConfig};
 use anyhow::{Context, Result};
-use rcvall::{Interface, Packet, Stats};
-use rcvall_pcap::{EpbFlags, InterfaceDesc, InterfaceStats, LinkType, PcapWriter, PcapngWriter};
+use rcvall::{Interface, Packet};
 use rcvall_wire::TextPrinter;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -33,19 +33,16 @@ impl<W: Write> Write for Counted<W> {
 
 type Out = BufWriter<Counted<Box<dyn Write>>>;
 
-enum Encoder {
+enum Style {
     /// The printer, and whether each line is flushed (`-l`).
     Text(Box<TextPrinter>, bool),
     Json,
-    Pcapng(Box<PcapngWriter<Out>>),
-    Pcap(PcapWriter<Out>),
 }
 
-/// The output of a capture.
+/// The line output of a capture.
 pub struct Sink {
-    encoder: Encoder,
-    /// Text and JSON write here; the binary writers own theirs.
-    lines: Option<Out>,
+    style: Style,
+    out: Out,
     file: Option<(PathBuf, File)>,
     line: String,
     names: Vec<Option<String>>,
@@ -59,12 +56,12 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// Opens the output. Files are created with mode 0600: captures hold other people's data.
+    /// Opens the output (`format` is Text or Json). Files are created with mode 0600:
+    /// captures hold other people's data.
     pub fn open(
         format: Format,
         path: Option<&Path>,
         interfaces: &[Interface],
-        snaplen: u32,
         text: &TextConfig,
     ) -> Result<Sink> {
         let (target, file): (Box<dyn Write>, _) = match path {
@@ -93,36 +90,16 @@ impl Sink {
             .iter()
             .map(|i| (interfaces.len() > 1).then(|| i.name.clone()))
             .collect();
-        let (encoder, lines) = match format {
-            Format::Text => (
-                Encoder::Text(
-                    Box::new(TextPrinter::new(text.options.clone())),
-                    text.line_buffered,
-                ),
-                Some(out),
+        let style = match format {
+            Format::Json => Style::Json,
+            _ => Style::Text(
+                Box::new(TextPrinter::new(text.options.clone())),
+                text.line_buffered,
             ),
-            Format::Json => (Encoder::Json, Some(out)),
-            Format::Pcap => (
-                Encoder::Pcap(PcapWriter::new(out, LinkType::RAW, snaplen)?),
-                None,
-            ),
-            Format::Pcapng => {
-                let mut writer =
-                    PcapngWriter::new(out, &format!("rcvall {}", env!("CARGO_PKG_VERSION")))?;
-                for iface in interfaces {
-                    writer.add_interface(&InterfaceDesc {
-                        name: Some(iface.name.clone()),
-                        description: Some(format!("ifindex {}", iface.index)),
-                        link_type: LinkType::RAW,
-                        snaplen,
-                    })?;
-                }
-                (Encoder::Pcapng(Box::new(writer)), None)
-            }
         };
-        let mut sink = Sink {
-            encoder,
-            lines,
+        Ok(Sink {
+            style,
+            out,
             file,
             line: String::new(),
             names,
@@ -130,10 +107,7 @@ impl Sink {
             flushed: 0,
             flushed_bytes: 0,
             boundaries: Vec::new(),
-        };
-        // The headers reach the file first: whatever happens later, it is a valid capture.
-        sink.commit().context("writing the file header")?;
-        Ok(sink)
+        })
     }
 
     /// Writes one packet of interface `slot`.
@@ -145,9 +119,9 @@ impl Sink {
     ) -> io::Result<()> {
         let info = &packet.info;
         let direction = info.direction();
-        match &mut self.encoder {
-            Encoder::Text(printer, line_buffered) => {
-                self.line.clear();
+        self.line.clear();
+        match &mut self.style {
+            Style::Text(printer, _) => {
                 let _ = printer.write_packet(
                     &mut self.line,
                     info.timestamp_ns,
@@ -156,14 +130,8 @@ impl Sink {
                     packet.data,
                     info.original_len,
                 );
-                self.line.push('\n');
-                write_line(&mut self.lines, &self.line)?;
-                if *line_buffered {
-                    self.lines.as_mut().map_or(Ok(()), |out| out.flush())?;
-                }
             }
-            Encoder::Json => {
-                self.line.clear();
+            Style::Json => {
                 let _ = rcvall_wire::format_json(
                     &mut self.line,
                     info.timestamp_ns,
@@ -175,19 +143,12 @@ impl Sink {
                     packet.data,
                     info.original_len,
                 );
-                self.line.push('\n');
-                write_line(&mut self.lines, &self.line)?;
             }
-            Encoder::Pcapng(writer) => writer.write_packet(&rcvall_pcap::PacketRecord {
-                interface_id: slot as u32,
-                timestamp_ns: info.timestamp_ns,
-                original_len: info.original_len,
-                data: packet.data,
-                flags: EpbFlags::from_linux_pkttype(info.packet_type.pkttype()),
-            })?,
-            Encoder::Pcap(writer) => {
-                writer.write_packet(info.timestamp_ns, info.original_len, packet.data)?
-            }
+        }
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())?;
+        if matches!(self.style, Style::Text(_, true)) {
+            self.out.flush()?;
         }
         self.written += 1;
         let end = self.position().0;
@@ -195,71 +156,20 @@ impl Sink {
         Ok(())
     }
 
-    fn out(&self) -> &Out {
-        match &self.encoder {
-            Encoder::Pcapng(w) => w.get_ref(),
-            Encoder::Pcap(w) => w.get_ref(),
-            Encoder::Text(..) | Encoder::Json => self
-                .lines
-                .as_ref()
-                .expect("text and JSON have a line writer"),
-        }
-    }
-
     /// (bytes accepted so far, bytes that reached the file).
     fn position(&self) -> (u64, u64) {
-        let out = self.out();
-        let on_disk = out.get_ref().written;
-        (on_disk + out.buffer().len() as u64, on_disk)
+        let on_disk = self.out.get_ref().written;
+        (on_disk + self.out.buffer().len() as u64, on_disk)
     }
 
     /// Pushes everything written so far to the file or pipe (called after each ring block).
     pub fn commit(&mut self) -> io::Result<()> {
-        let out: &Out = match &mut self.encoder {
-            Encoder::Pcapng(w) => {
-                w.flush()?;
-                w.get_ref()
-            }
-            Encoder::Pcap(w) => {
-                w.flush()?;
-                w.get_ref()
-            }
-            Encoder::Text(..) | Encoder::Json => {
-                let lines = self
-                    .lines
-                    .as_mut()
-                    .expect("text and JSON have a line writer");
-                lines.flush()?;
-                lines
-            }
-        };
-        self.flushed_bytes = out.get_ref().written;
+        self.out.flush()?;
+        self.flushed_bytes = self.out.get_ref().written;
         self.flushed = self.written;
         // Everything up to here is on disk: only packets after this flush need boundaries.
         self.boundaries.clear();
         Ok(())
-    }
-
-    /// Writes the interface statistics blocks (pcapng) and flushes.
-    pub fn finish(&mut self, stats: &[(Stats, u64, u64)]) -> io::Result<()> {
-        if let Encoder::Pcapng(writer) = &mut self.encoder {
-            for (slot, (s, start_ns, end_ns)) in stats.iter().enumerate() {
-                writer.write_stats(
-                    slot as u32,
-                    &InterfaceStats {
-                        timestamp_ns: *end_ns,
-                        start_ns: Some(*start_ns),
-                        end_ns: Some(*end_ns),
-                        if_recv: Some(s.received),
-                        if_drop: None,
-                        filter_accept: Some(s.received),
-                        os_drop: Some(s.dropped),
-                        usr_deliv: Some(s.delivered),
-                    },
-                )?;
-            }
-        }
-        self.commit()
     }
 
     /// After a failed write: cuts a file back to its last flushed packet. Returns the packets
@@ -284,12 +194,6 @@ impl Sink {
     }
 }
 
-fn write_line(out: &mut Option<Out>, line: &str) -> io::Result<()> {
-    out.as_mut()
-        .expect("text and JSON have a line writer")
-        .write_all(line.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,17 +216,16 @@ mod tests {
     fn packet_boundaries_do_not_grow_across_flushes() {
         let dir = std::env::temp_dir().join(format!("rcvt-sink-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("leak.pcapng");
+        let path = dir.join("leak.txt");
         let iface = Interface {
             index: 2,
             name: "rcvt0".into(),
             is_loopback: false,
         };
         let mut sink = Sink::open(
-            Format::Pcapng,
+            Format::Text,
             Some(&path),
             std::slice::from_ref(&iface),
-            262_144,
             &crate::config::text_config(&Default::default()).unwrap(),
         )
         .unwrap();

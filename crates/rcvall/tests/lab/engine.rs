@@ -215,6 +215,10 @@ fn exact_statistics_with_a_tiny_ring_under_a_flood() {
         stats.received, sent,
         "the kernel saw every packet sent: {stats:?}"
     );
+    eprintln!(
+        "FAULT | ring overrun (8 KiB ring) | sent {sent}, received {}, delivered {}, dropped {}",
+        stats.received, stats.delivered, stats.dropped
+    );
 }
 
 #[test]
@@ -295,6 +299,10 @@ fn capture_ends_with_wsaenetdown_after_delivering_everything_when_the_interface_
     assert!(
         started.elapsed() < Duration::from_secs(1),
         "{:?}",
+        started.elapsed()
+    );
+    eprintln!(
+        "FAULT | interface deleted (no settle) | {delivered} of 25, then WSAENETDOWN after {:?}",
         started.elapsed()
     );
 }

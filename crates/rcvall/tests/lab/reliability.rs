@@ -135,6 +135,11 @@ fn a_link_flap_does_not_end_a_capture_and_counts_are_exact() {
     );
     assert_eq!(stats.delivered + stats.dropped, stats.received, "{stats:?}");
     assert_eq!((stats.link.downs, stats.link.ups), (3, 3), "{stats:?}");
+    eprintln!(
+        "FAULT | 3 link flaps (Capture) | {seen} of 40 datagrams; received {}, delivered {}, \
+         dropped {}",
+        stats.received, stats.delivered, stats.dropped
+    );
 }
 
 #[test]
@@ -330,6 +335,10 @@ fn mtu_change_rename_and_address_churn_do_not_end_a_capture() {
                 .count();
         }
         assert_eq!(via_capture, 5, "{fault}: the capture goes on");
+        eprintln!(
+            "FAULT | {fault} | socket {} of 5, capture {via_capture} of 5",
+            5
+        );
     }
 }
 
@@ -401,6 +410,7 @@ fn two_processes_with_fanout_workers_on_one_interface_each_get_every_packet() {
         .expect("the other process reported");
     let _ = other.wait();
     assert_eq!((seen, theirs), (100, 100), "each process got every packet");
+    eprintln!("FAULT | two fanout processes | ours {seen} of 100, theirs {theirs} of 100");
 }
 
 #[test]
@@ -470,7 +480,8 @@ fn a_stopped_reader_during_a_flood_keeps_the_counts_exact() {
     let n: Vec<u64> = result.split(' ').map(|v| v.parse().unwrap()).collect();
     let (captured, received, dropped, delivered) = (n[0], n[1], n[2], n[3]);
     eprintln!(
-        "SIGSTOP 2 s: sent {sent}, captured {captured}, received {received}, dropped {dropped}"
+        "FAULT | kill -STOP 2 s mid-flood | sent {sent}, captured {captured}, received \
+         {received}, dropped {dropped}"
     );
     assert_eq!(captured, delivered);
     assert!(

@@ -452,3 +452,56 @@ fn sigint_mid_flood_while_the_writer_is_busy_leaves_files_matching_the_summary()
         }
     }
 }
+
+/// Full-size packets to standard output go to the writer as whole ring blocks and are written
+/// from the ring (a gathered write); the file path copies them into chunks. Same packets,
+/// same count, whether standard output is a file or a pipe.
+#[test]
+fn full_size_packets_written_from_the_ring_equal_the_chunk_paths() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let scratch = Scratch::new("gather");
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let chunks = scratch.path("chunks.pcapng");
+    let stdout_file = scratch.path("stdout.pcapng");
+    let piped = scratch.path("piped.pcapng");
+    let by_chunks = rcvall(&pair.b.ns, &["-w", chunks.to_str().unwrap(), "udp"]);
+    let to_stdout = [RCVALL, "capture", "-i", "rcvt0", "-q", "-w", "-", "udp"];
+    let to_file = Running::start_to(
+        &pair.b.ns,
+        &to_stdout,
+        "capturing on",
+        std::fs::File::create(&stdout_file).unwrap().into(),
+    );
+    let mut to_pipe = Running::start_to(
+        &pair.b.ns,
+        &to_stdout,
+        "capturing on",
+        std::process::Stdio::piped(),
+    );
+    let mut pipe = to_pipe.take_stdout().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut pipe, &mut bytes).unwrap();
+        bytes
+    });
+    udp(&pair, 3000, 1000);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut summaries = Vec::new();
+    for running in [by_chunks, to_file, to_pipe] {
+        let (code, err) = running.stop("INT");
+        assert_eq!(code, Some(0), "{err}");
+        summaries.push(summary_count(&err, " packets captured"));
+    }
+    std::fs::write(&piped, reader.join().unwrap()).unwrap();
+    let want = ip_packets(&chunks);
+    assert_eq!(want.len(), 3000);
+    assert_eq!(
+        ip_packets(&stdout_file),
+        want,
+        "written from the ring to a file"
+    );
+    assert_eq!(ip_packets(&piped), want, "written from the ring to a pipe");
+    assert_eq!(summaries, [3000, 3000, 3000]);
+    assert_eq!(tshark_count(&piped, &scratch.0), 3000);
+}

@@ -10,7 +10,7 @@
 use std::io;
 
 use crate::pcap::RECORD_HEADER_LEN;
-use crate::pcapng::{block, check_packet, invalid_input, layout, option, pad4};
+use crate::pcapng::{block, check_lengths, check_packet, invalid_input, layout, option, pad4};
 
 /// EPB header: type, total length, interface id, timestamp (2 words), captured, original.
 const EPB_HEAD_LEN: usize = layout::HEADER_LEN + layout::epb::FIXED_LEN;
@@ -90,24 +90,18 @@ impl EpbEncoder {
         let Some(out) = out.get_mut(..total) else {
             return Ok(None);
         };
-        // Blocks are far below 4 GiB: the captured length is at most the snap length (or
-        // a u32 original length) and the rest is a few dozen bytes.
         let total32 = total as u32;
-        let words = [
-            block::ENHANCED_PACKET,
-            total32,
-            interface_id,
-            (timestamp_ns >> 32) as u32,
-            timestamp_ns as u32,
-            captured as u32,
-            original_len,
-        ];
         let head: &mut [u8; EPB_HEAD_LEN] = (&mut out[..EPB_HEAD_LEN])
             .try_into()
             .expect("the slice is the header's length");
-        for i in 0..words.len() {
-            head[4 * i..4 * i + 4].copy_from_slice(&words[i].to_ne_bytes());
-        }
+        epb_head(
+            head,
+            total,
+            interface_id,
+            timestamp_ns,
+            captured,
+            original_len,
+        );
         // Zero the last word of the padded data first and copy the data over it: the
         // padding is then zero without a variable-length fill.
         let data_end = EPB_HEAD_LEN + padded;
@@ -117,17 +111,119 @@ impl EpbEncoder {
         copy_packet(&mut out[EPB_HEAD_LEN..EPB_HEAD_LEN + captured], data);
         let mut at = data_end;
         if let Some(bits) = flags {
-            let mut opt = [0u8; EPB_FLAGS_OPTION_LEN];
-            opt[0..2].copy_from_slice(&option::EPB_FLAGS.to_ne_bytes());
-            opt[2..4].copy_from_slice(&4u16.to_ne_bytes());
-            opt[4..8].copy_from_slice(&bits.to_ne_bytes());
-            // opt[8..12]: opt_endofopt, code 0 and length 0.
-            out[at..at + EPB_FLAGS_OPTION_LEN].copy_from_slice(&opt);
+            out[at..at + EPB_FLAGS_OPTION_LEN].copy_from_slice(&flags_option(bits));
             at += EPB_FLAGS_OPTION_LEN;
         }
         out[at..at + 4].copy_from_slice(&total32.to_ne_bytes());
         Ok(Some(total))
     }
+
+    /// The bytes of the block around a packet of `captured` bytes (see [`Framing`]): for a
+    /// writer that writes the data from where it lies. Errors as [`EpbEncoder::encode`].
+    pub fn framing(
+        &self,
+        interface_id: u32,
+        timestamp_ns: u64,
+        original_len: u32,
+        captured: usize,
+        flags: Option<u32>,
+    ) -> io::Result<Framing> {
+        let Some(&snaplen) = self.snaplens.get(interface_id as usize) else {
+            return Err(unknown_interface(interface_id));
+        };
+        check_lengths(captured, original_len, snaplen)?;
+        let padding = pad4(captured);
+        let options = if flags.is_some() {
+            EPB_FLAGS_OPTION_LEN
+        } else {
+            0
+        };
+        let total = EPB_HEAD_LEN + captured + padding + options + layout::TRAILER_LEN;
+        let mut framing = Framing {
+            head: [0; EPB_HEAD_LEN],
+            head_len: EPB_HEAD_LEN as u8,
+            tail: [0; MAX_TAIL_LEN],
+            tail_len: (padding + options + layout::TRAILER_LEN) as u8,
+        };
+        epb_head(
+            &mut framing.head,
+            total,
+            interface_id,
+            timestamp_ns,
+            captured,
+            original_len,
+        );
+        // The tail: zero padding (already zero), the option, the total length again.
+        let mut at = padding;
+        if let Some(bits) = flags {
+            framing.tail[at..at + EPB_FLAGS_OPTION_LEN].copy_from_slice(&flags_option(bits));
+            at += EPB_FLAGS_OPTION_LEN;
+        }
+        framing.tail[at..at + 4].copy_from_slice(&(total as u32).to_ne_bytes());
+        Ok(framing)
+    }
+}
+
+/// The longest tail of a record: 3 bytes of padding, the epb_flags option, the trailer.
+const MAX_TAIL_LEN: usize = 3 + EPB_FLAGS_OPTION_LEN + layout::TRAILER_LEN;
+
+/// What a record holds around its packet's data: the bytes before it and after it. A writer
+/// that writes `head`, the data and `tail` one after the other (a gathered write, straight
+/// from the capture ring) writes the same bytes as [`EpbEncoder::encode`] or
+/// [`encode_pcap_record`].
+#[derive(Clone, Copy, Debug)]
+pub struct Framing {
+    head: [u8; EPB_HEAD_LEN],
+    head_len: u8,
+    tail: [u8; MAX_TAIL_LEN],
+    tail_len: u8,
+}
+
+impl Framing {
+    /// The bytes before the data.
+    pub fn head(&self) -> &[u8] {
+        &self.head[..usize::from(self.head_len)]
+    }
+
+    /// The bytes after the data (none for pcap).
+    pub fn tail(&self) -> &[u8] {
+        &self.tail[..usize::from(self.tail_len)]
+    }
+}
+
+/// The EPB's first seven words. Blocks are far below 4 GiB: the captured length is at most
+/// the snap length (or a u32 original length) and the rest is a few dozen bytes.
+#[inline]
+fn epb_head(
+    head: &mut [u8; EPB_HEAD_LEN],
+    total: usize,
+    interface_id: u32,
+    timestamp_ns: u64,
+    captured: usize,
+    original_len: u32,
+) {
+    let words = [
+        block::ENHANCED_PACKET,
+        total as u32,
+        interface_id,
+        (timestamp_ns >> 32) as u32,
+        timestamp_ns as u32,
+        captured as u32,
+        original_len,
+    ];
+    for i in 0..words.len() {
+        head[4 * i..4 * i + 4].copy_from_slice(&words[i].to_ne_bytes());
+    }
+}
+
+/// The epb_flags option and opt_endofopt (code 0, length 0).
+#[inline]
+fn flags_option(bits: u32) -> [u8; EPB_FLAGS_OPTION_LEN] {
+    let mut opt = [0u8; EPB_FLAGS_OPTION_LEN];
+    opt[0..2].copy_from_slice(&option::EPB_FLAGS.to_ne_bytes());
+    opt[2..4].copy_from_slice(&4u16.to_ne_bytes());
+    opt[4..8].copy_from_slice(&bits.to_ne_bytes());
+    opt
 }
 
 /// `dst.copy_from_slice(src)`, with small packets (most of a flood) copied in fixed 16-byte
@@ -164,25 +260,60 @@ pub fn encode_pcap_record(
     original_len: u32,
     data: &[u8],
 ) -> io::Result<Option<usize>> {
-    let captured = check_packet(data, original_len, snaplen)?;
-    let secs = u32::try_from(timestamp_ns / 1_000_000_000)
-        .map_err(|_| invalid_input("timestamp beyond pcap's 32-bit seconds (year 2106)"))?;
+    let head = pcap_record_head(snaplen, timestamp_ns, original_len, data.len())?;
     let total = pcap_record_len(data.len());
     let Some(out) = out.get_mut(..total) else {
         return Ok(None);
     };
+    let (to_head, body) = out.split_at_mut(RECORD_HEADER_LEN);
+    to_head.copy_from_slice(&head);
+    body.copy_from_slice(data);
+    Ok(Some(total))
+}
+
+/// The bytes around a packet of `captured` bytes in a classic pcap record (see [`Framing`]):
+/// the 16-byte record header, and no tail.
+pub fn pcap_record_framing(
+    snaplen: u32,
+    timestamp_ns: u64,
+    original_len: u32,
+    captured: usize,
+) -> io::Result<Framing> {
+    let mut framing = Framing {
+        head: [0; EPB_HEAD_LEN],
+        head_len: RECORD_HEADER_LEN as u8,
+        tail: [0; MAX_TAIL_LEN],
+        tail_len: 0,
+    };
+    framing.head[..RECORD_HEADER_LEN].copy_from_slice(&pcap_record_head(
+        snaplen,
+        timestamp_ns,
+        original_len,
+        captured,
+    )?);
+    Ok(framing)
+}
+
+fn pcap_record_head(
+    snaplen: u32,
+    timestamp_ns: u64,
+    original_len: u32,
+    captured: usize,
+) -> io::Result<[u8; RECORD_HEADER_LEN]> {
+    let captured = check_lengths(captured, original_len, snaplen)?;
+    let secs = u32::try_from(timestamp_ns / 1_000_000_000)
+        .map_err(|_| invalid_input("timestamp beyond pcap's 32-bit seconds (year 2106)"))?;
     let words = [
         secs,
         (timestamp_ns % 1_000_000_000) as u32,
         captured,
         original_len,
     ];
-    let (head, body) = out.split_at_mut(RECORD_HEADER_LEN);
+    let mut head = [0u8; RECORD_HEADER_LEN];
     for (slot, word) in head.chunks_exact_mut(4).zip(words) {
         slot.copy_from_slice(&word.to_ne_bytes());
     }
-    body.copy_from_slice(data);
-    Ok(Some(total))
+    Ok(head)
 }
 
 /// Where whole records end in `bytes`, a stretch of a capture file that starts at a record
@@ -266,6 +397,11 @@ mod tests {
             prop_assert_eq!(n, epb_len(data.len(), p.flags.is_some()));
             prop_assert_eq!(&out[..n], &expected[..]);
             prop_assert_eq!(whole_records(&out[..n], true, false), (n, 1));
+            let framing = EpbEncoder::new(vec![0])
+                .framing(0, ts, p.original_len, data.len(), p.flags.map(EpbFlags::to_bits))
+                .unwrap();
+            let gathered = [framing.head(), &data, framing.tail()].concat();
+            prop_assert_eq!(&gathered[..], &expected[..], "head + data + tail is the block");
         }
 
         #[test]
@@ -281,6 +417,9 @@ mod tests {
                 .unwrap()
                 .unwrap();
             prop_assert_eq!(&out[..n], &expected[..]);
+            let framing = pcap_record_framing(262_144, ts, data.len() as u32, data.len()).unwrap();
+            prop_assert!(framing.tail().is_empty());
+            prop_assert_eq!(&[framing.head(), &data].concat()[..], &expected[..]);
         }
     }
 

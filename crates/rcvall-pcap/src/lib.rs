@@ -24,7 +24,7 @@ pub mod pcapng;
 mod read;
 
 pub use decap::{decapsulate, Decapsulated, IpVersion};
-pub use encode::{encode_pcap_record, whole_records, EpbEncoder};
+pub use encode::{encode_pcap_record, pcap_record_framing, whole_records, EpbEncoder, Framing};
 pub use flags::{Direction, EpbFlags, Reception};
 pub use linktype::LinkType;
 pub use pcap::PcapWriter;

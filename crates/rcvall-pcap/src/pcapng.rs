@@ -354,8 +354,13 @@ pub fn encode_statistics(buf: &mut Vec<u8>, iface_id: u32, s: &InterfaceStats) -
 /// Checks a packet against its original length and the snap length (0 = none); returns the
 /// captured length.
 pub(crate) fn check_packet(data: &[u8], original_len: u32, snaplen: u32) -> io::Result<u32> {
-    let captured = u32::try_from(data.len())
-        .map_err(|_| invalid_input("packet longer than 2^32 - 1 bytes"))?;
+    check_lengths(data.len(), original_len, snaplen)
+}
+
+/// [`check_packet`] for a packet of `captured` bytes.
+pub(crate) fn check_lengths(captured: usize, original_len: u32, snaplen: u32) -> io::Result<u32> {
+    let captured =
+        u32::try_from(captured).map_err(|_| invalid_input("packet longer than 2^32 - 1 bytes"))?;
     if captured > original_len {
         return Err(invalid_input(format!(
             "captured length {captured} exceeds original length {original_len}"

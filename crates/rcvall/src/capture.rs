@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::iface::{self, Interface};
 use crate::kfilter::{self, Insn, KernelFilter};
 use crate::meta::PacketInfo;
-use crate::ring::{self, AnyFrames, AnyGuard, AnyRing, FrameGeometry, RingGeometry};
+use crate::ring::{self, AnyFrames, AnyGuard, AnyRing, FrameGeometry, LentBlock, RingGeometry};
 use crate::socket::RcvAll;
 use crate::sys::packet::{PacketSocket, ETH_P_ALL};
 use crate::sys::{ring as sys_ring, wait};
@@ -14,6 +14,7 @@ use crate::wsa::WsaCode;
 use rcvall_types::Direction;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -347,6 +348,8 @@ pub struct Capture {
     abort: Arc<AbortSlot>,
     down: LinkWatch,
     stats: Stats,
+    /// Packets of lent batches, credited when each is dropped (on any thread).
+    lent_delivered: Arc<AtomicU64>,
     /// When the kernel's 32-bit counters were last folded into `stats`.
     folded_at: Instant,
     /// The PACKET_FANOUT group id, for a fanout worker.
@@ -436,6 +439,7 @@ impl Capture {
             ),
             down,
             stats: Stats::default(),
+            lent_delivered: Arc::default(),
             folded_at: Instant::now(),
             fanout_group,
         })
@@ -521,7 +525,15 @@ impl Capture {
             if deadline.is_some_and(|d| now >= d) {
                 return Ok(None);
             }
-            match self.down.wait(&self.packet, &abort, deadline)? {
+            let wait_until = if self.engine.lends_outstanding() {
+                // The kernel's poll may say readable while a block is lent: sleep a little,
+                // then look (and at an abort) without waiting.
+                std::thread::sleep(LENT_BACKOFF);
+                Some(Instant::now())
+            } else {
+                deadline
+            };
+            match self.down.wait(&self.packet, &abort, wait_until)? {
                 wait::Wake::Ready => self.down.note(&self.packet),
                 wait::Wake::TimedOut => self.down.refresh(&self.packet, Instant::now()),
                 wait::Wake::Aborted => {
@@ -546,10 +558,11 @@ impl Capture {
         let held = self.engine.take()?;
         let walkable = WalkableCount::new(held.len());
         Some(Batch {
-            held,
+            held: Some(held),
             mtu,
             walkable,
             delivered: &mut self.stats.delivered,
+            lent_delivered: &self.lent_delivered,
         })
     }
 
@@ -572,9 +585,23 @@ impl Capture {
     pub fn stats(&mut self) -> Result<Stats> {
         self.fold_kernel_counters()?;
         self.stats.link = self.down.current(&self.packet);
-        Ok(self.stats)
+        let mut stats = self.stats;
+        stats.delivered += self.lent_delivered.load(Ordering::Relaxed);
+        Ok(stats)
+    }
+
+    /// True while a lent batch ([`Batch::lend`]) is not back. The descriptor may then look
+    /// readable with nothing ready (the kernel's poll says readable while the block before
+    /// the one it fills is user space's), so a caller that polls it itself should sleep a
+    /// little instead, as [`Capture::next_batch`] does.
+    pub fn lends_outstanding(&self) -> bool {
+        self.engine.lends_outstanding()
     }
 }
+
+/// How long a wait sleeps while a block is lent out: a small part of the time a full-size
+/// block takes to fill at line rate (1 MiB of 1514-byte packets: ~1.6 ms at 400 kpps).
+pub const LENT_BACKOFF: Duration = Duration::from_micros(200);
 
 /// How often the kernel's counters are folded in, at the latest (while batches are taken).
 const FOLD_EVERY: Duration = Duration::from_secs(10);
@@ -606,11 +633,13 @@ impl AsFd for Capture {
 /// A batch of packets (a V3 block, or a run of V2 frames); dropping it hands them back.
 #[derive(Debug)]
 pub struct Batch<'c> {
-    held: AnyGuard<'c>,
+    /// None only once lent out ([`Batch::lend`]).
+    held: Option<AnyGuard<'c>>,
     mtu: u32,
     walkable: WalkableCount,
     /// The capture's `delivered` counter, credited when the batch is handed back.
     delivered: &'c mut u64,
+    lent_delivered: &'c Arc<AtomicU64>,
 }
 
 impl Drop for Batch<'_> {
@@ -652,10 +681,16 @@ impl WalkableCount {
     }
 }
 
-impl Batch<'_> {
+impl<'c> Batch<'c> {
+    fn held(&self) -> &AnyGuard<'c> {
+        self.held
+            .as_ref()
+            .expect("a batch holds its packets until lent")
+    }
+
     /// Packets in the batch.
     pub fn len(&self) -> usize {
-        self.held.len()
+        self.held().len()
     }
 
     /// True when the batch holds no packet.
@@ -666,11 +701,74 @@ impl Batch<'_> {
     /// The packets, in the order the kernel queued them.
     pub fn packets(&self) -> Packets<'_> {
         Packets {
-            walk: self.held.frames(),
+            walk: self.held().frames(),
             mtu: self.mtu,
             index: 0,
             walkable: &self.walkable,
         }
+    }
+
+    /// Lends the batch out of the ring: a [`LentBatch`] owns it (and may go to another
+    /// thread, such as a writer writing the packets straight from the ring), and hands it
+    /// back to the kernel when dropped, while the capture goes on to the next batch.
+    ///
+    /// A lent batch is still ring memory: the kernel cannot refill it, so a lender that
+    /// keeps batches longer than the ring takes to fill shows as drops, as a slow reader
+    /// would. Only TPACKET_V3 blocks are lent; a low-latency capture's batch comes back as
+    /// the error.
+    pub fn lend(mut self) -> std::result::Result<LentBatch, Batch<'c>> {
+        let held = self.held.take().expect("a batch is lent once");
+        match held.lend() {
+            Ok(block) => Ok(LentBatch {
+                block,
+                mtu: self.mtu,
+                // The lent batch credits `delivered` when it is dropped; this one no more.
+                walkable: std::mem::replace(&mut self.walkable, WalkableCount::new(0)),
+                delivered: Arc::clone(self.lent_delivered),
+            }),
+            Err(held) => {
+                self.held = Some(held);
+                Err(self)
+            }
+        }
+    }
+}
+
+/// A batch lent out of the ring by [`Batch::lend`]; dropping it hands it back to the kernel.
+#[derive(Debug)]
+pub struct LentBatch {
+    block: LentBlock,
+    mtu: u32,
+    walkable: WalkableCount,
+    delivered: Arc<AtomicU64>,
+}
+
+impl LentBatch {
+    /// Packets in the batch.
+    pub fn len(&self) -> usize {
+        self.block.len() as usize
+    }
+
+    /// True when the batch holds no packet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The packets, in the order the kernel queued them.
+    pub fn packets(&self) -> Packets<'_> {
+        Packets {
+            walk: AnyFrames::Block(self.block.frames()),
+            mtu: self.mtu,
+            index: 0,
+            walkable: &self.walkable,
+        }
+    }
+}
+
+impl Drop for LentBatch {
+    fn drop(&mut self) {
+        self.delivered
+            .fetch_add(self.walkable.get(), Ordering::Relaxed);
     }
 }
 

@@ -42,7 +42,8 @@ mod wsa;
 #[cfg(feature = "tokio")]
 pub use asyncio::{AsyncCapture, AsyncSocket, BatchStream, Datagram, Datagrams, OwnedBatch};
 pub use capture::{
-    Batch, Capture, CaptureBuilder, Families, FanoutMode, Packet, Packets, RingShape, Stats,
+    Batch, Capture, CaptureBuilder, Families, FanoutMode, LentBatch, Packet, Packets, RingShape,
+    Stats, LENT_BACKOFF,
 };
 pub use error::{Error, Result};
 pub use iface::{interfaces, Interface, InterfaceInfo};

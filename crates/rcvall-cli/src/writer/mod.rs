@@ -5,6 +5,10 @@
 //! packet is not written and counted as "dropped by writer" — the ring keeps moving, so the
 //! kernel never stalls on a slow disk.
 //!
+//! To a stream (standard output, a pipe, a device) without rotation, blocks of full-size
+//! packets skip the chunks: the whole ring block is lent to the writer, which writes the
+//! packets from the ring ([`gather`]) and hands the block back; memory is then the ring's.
+//!
 //! A thread rather than io_uring: io_uring's shared rings need unsafe code, which this project
 //! keeps in `rcvall::sys`, and one thread already writes a 1514-byte flood at the generator's
 //! ceiling (≈ 680 MB/s here) with O_DIRECT without a loss (bench/RESULTS.md §9).
@@ -15,13 +19,16 @@
 //! and (pcapng) an Interface Statistics Block per interface at its close.
 
 mod chunk;
+mod gather;
+pub use gather::LEND_FROM_BYTES;
 pub mod naming;
 mod thread;
 
 use anyhow::{Context, Result};
 use chunk::{round_down, Chunk, ALIGN};
+use gather::{Framer, LentJob};
 use naming::Naming;
-use rcvall::{Interface, Stats};
+use rcvall::{Interface, LentBatch, Stats};
 use rcvall_pcap::{
     encode_pcap_record, encode_statistics, EpbEncoder, EpbFlags, InterfaceDesc, InterfaceStats,
     LinkType, PcapWriter, PcapngWriter,
@@ -146,6 +153,9 @@ pub struct Recorder {
     header: Vec<u8>,
     interfaces: usize,
     positioned: bool,
+    /// Whole ring blocks go to the writer, which writes them from the ring (a stream output
+    /// without rotation; see [`Recorder::lend`]).
+    lends: bool,
     packet_buffered: bool,
     chunk: Option<Chunk>,
     /// Chunks back from the writer, the most recently returned (cache-warm) last.
@@ -223,35 +233,46 @@ impl Recorder {
             .direct
             .store(prepared.out.is_direct(), Ordering::Relaxed);
         let positioned = prepared.out.is_positioned();
+        let snaplen = if s.snaplen == 0 {
+            rcvall_pcap::DEFAULT_SNAPLEN
+        } else {
+            s.snaplen
+        };
+        let epb = EpbEncoder::new(vec![s.snaplen; s.interfaces.len()]);
+        let flags_by_pkttype =
+            std::array::from_fn(|t| EpbFlags::from_linux_pkttype(t as u8).map(EpbFlags::to_bits));
+        let framer = if s.pcapng {
+            Framer::Pcapng {
+                epb: epb.clone(),
+                flags_by_pkttype,
+            }
+        } else {
+            Framer::Pcap { snaplen }
+        };
         let writer = WriterThread {
             jobs: jobs_rx,
             free: free_tx,
             shared: Arc::clone(&shared),
             out: prepared.out,
             pcapng: s.pcapng,
+            framer,
         };
         let handle = std::thread::Builder::new()
             .name("rcvall-writer".into())
             .spawn(move || writer.run())
             .context("starting the writer thread")?;
-        let snaplen = if s.snaplen == 0 {
-            rcvall_pcap::DEFAULT_SNAPLEN
-        } else {
-            s.snaplen
-        };
         let mut recorder = Recorder {
             pcapng: s.pcapng,
-            epb: EpbEncoder::new(vec![s.snaplen; s.interfaces.len()]),
+            epb,
             snaplen,
             header,
             interfaces: s.interfaces.len(),
             positioned,
+            lends: !positioned && prepared.naming.is_none(),
             packet_buffered: s.packet_buffered,
             chunk: None,
             spares: Vec::with_capacity(POOL_BYTES / CHUNK_BYTES),
-            flags_by_pkttype: std::array::from_fn(|t| {
-                EpbFlags::from_linux_pkttype(t as u8).map(EpbFlags::to_bits)
-            }),
+            flags_by_pkttype,
             jobs: Some(jobs_tx),
             free: free_rx,
             shared,
@@ -373,6 +394,45 @@ impl Recorder {
         Ok(())
     }
 
+    /// True when whole ring blocks may be lent to the writer ([`Recorder::lend`]).
+    pub fn lends(&self) -> bool {
+        self.lends
+    }
+
+    /// Hands a whole ring block of interface `slot` to the writer, which writes its packets
+    /// straight from the ring and then hands it back to the kernel. The ring is then the
+    /// buffer: a writer that falls behind leaves the kernel no free block, and packets are
+    /// dropped by the kernel (and counted there) instead of by the writer. What was encoded
+    /// into the current chunk goes first, so the file keeps the packets' order.
+    pub fn lend(&mut self, slot: usize, batch: LentBatch) {
+        debug_assert!(self.lends);
+        if self.dirty {
+            self.send_current(false);
+        }
+        let packets = batch.len() as u64;
+        let job = LentJob {
+            batch,
+            slot: slot as u32,
+            packets_before: self.file_packets,
+        };
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(Job::Lent(job));
+        }
+        self.file_packets += packets;
+        self.written += packets;
+    }
+
+    /// Waits (bounded) until the writer has written everything handed to it, so that every
+    /// lent block is back and counted as delivered.
+    pub fn sync(&mut self) {
+        let (done_tx, done_rx) = mpsc::channel();
+        if let Some(jobs) = &self.jobs {
+            if jobs.send(Job::Sync(done_tx)).is_ok() {
+                let _ = done_rx.recv_timeout(Duration::from_secs(60));
+            }
+        }
+    }
+
     /// The time (Unix seconds) -G rotation compares against, before each batch.
     pub fn set_clock(&mut self, now_secs: i64) {
         self.now_secs = now_secs;
@@ -405,7 +465,7 @@ impl Recorder {
 
     /// Packets accepted whole.
     pub fn written(&self) -> u64 {
-        self.written
+        self.written - self.shared.lent_shortfall.load(Ordering::Relaxed)
     }
 
     /// Packets not written because the writer had no free chunk.
@@ -609,12 +669,12 @@ impl Recorder {
             return Err(failure);
         }
         match closed {
-            Ok(()) => Ok(self.written),
+            Ok(()) => Ok(self.written()),
             Err(error) => Err(Failure {
                 error,
                 path: None,
                 kept_in_file: self.file_packets,
-                kept_total: self.written,
+                kept_total: self.written(),
             }),
         }
     }

@@ -10,13 +10,14 @@
 //! length with ftruncate. Pipes, terminals and character devices get plain sequential writes.
 
 use super::chunk::Chunk;
+use super::gather::{write_lent, Framer, LentJob};
 use rcvall_pcap::whole_records;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +25,10 @@ use std::sync::{Arc, Mutex};
 pub enum Job {
     /// Bytes of the current file.
     Data(Chunk),
+    /// A ring block to write straight from the ring (streams only), then hand back.
+    Lent(LentJob),
+    /// Everything sent before is written: say so.
+    Sync(Sender<()>),
     /// The current file is complete: `len` bytes holding `packets` packets. Then `compress`
     /// (-z) runs on it and `next`, when given, is created for what follows.
     Close {
@@ -131,6 +136,9 @@ pub struct Shared {
     pub failure: Mutex<Option<Failure>>,
     /// Whether the current file is written with O_DIRECT.
     pub direct: AtomicBool,
+    /// Packets of lent batches the capture thread counted but that could not be walked (a
+    /// corrupt frame, which the kernel never writes).
+    pub lent_shortfall: AtomicU64,
 }
 
 /// The writer's side of a capture file.
@@ -148,6 +156,7 @@ pub struct WriterThread {
     pub shared: Arc<Shared>,
     pub out: Output,
     pub pcapng: bool,
+    pub framer: Framer,
 }
 
 impl WriterThread {
@@ -159,7 +168,9 @@ impl WriterThread {
             shared,
             out,
             pcapng,
+            framer,
         } = self;
+        let mut arena = Vec::new();
         let mut closed_packets = 0u64;
         let mut state = Some(FileState {
             out,
@@ -170,9 +181,15 @@ impl WriterThread {
         let mut children: Vec<std::process::Child> = Vec::new();
         for job in jobs.iter() {
             if shared.failed.load(Ordering::Relaxed) {
-                // After a failure nothing more is written; chunks still go back.
-                if let Job::Data(chunk) = job {
-                    let _ = free.send(chunk);
+                // After a failure nothing more is written; chunks and blocks still go back.
+                match job {
+                    Job::Data(chunk) => {
+                        let _ = free.send(chunk);
+                    }
+                    Job::Sync(done) => {
+                        let _ = done.send(());
+                    }
+                    Job::Lent(_) | Job::Close { .. } => {}
                 }
                 continue;
             }
@@ -185,6 +202,25 @@ impl WriterThread {
                         fail(&shared, error, file.out.path(), kept, closed_packets + kept);
                     }
                     let _ = free.send(chunk);
+                }
+                Job::Lent(job) => {
+                    let file = state.as_mut().expect("a file is open while data comes");
+                    let (written, result) = file.write_lent(&job, &framer, &mut arena);
+                    file.packets_end = job.packets_before + written;
+                    match result {
+                        Ok(()) => {
+                            let short = (job.batch.len() as u64).saturating_sub(written);
+                            shared.lent_shortfall.fetch_add(short, Ordering::Relaxed);
+                        }
+                        Err(error) => {
+                            let kept = file.packets_end;
+                            fail(&shared, error, file.out.path(), kept, closed_packets + kept);
+                        }
+                    }
+                    // Dropping the job hands the block back to the kernel.
+                }
+                Job::Sync(done) => {
+                    let _ = done.send(());
                 }
                 Job::Close {
                     len,
@@ -308,6 +344,22 @@ impl FileState {
         self.written_end = chunk.offset + chunk.len as u64;
         self.packets_end = chunk.packets_end;
         Ok(())
+    }
+
+    /// Writes a lent block from the ring (see [`super::gather`]); only streams are lent.
+    fn write_lent(
+        &mut self,
+        job: &LentJob,
+        framer: &Framer,
+        arena: &mut Vec<u8>,
+    ) -> (u64, io::Result<()>) {
+        match &mut self.out {
+            Output::Stream { file, .. } => write_lent(file, job, framer, arena),
+            Output::Positioned { .. } => (
+                0,
+                Err(io::Error::other("ring blocks are lent to streams only")),
+            ),
+        }
     }
 
     /// After a failed write of `chunk` (its `len` now what reached the file): cuts the file

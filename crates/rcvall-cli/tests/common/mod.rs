@@ -81,10 +81,15 @@ pub struct Running {
 impl Running {
     /// Starts `args` in `ns` and waits until a stderr line contains `ready` (10 s at most).
     pub fn start(ns: &Netns, args: &[&str], ready: &str) -> Running {
+        Running::start_to(ns, args, ready, Stdio::null())
+    }
+
+    /// [`Running::start`] with standard output going to `stdout`.
+    pub fn start_to(ns: &Netns, args: &[&str], ready: &str, stdout: Stdio) -> Running {
         let mut child = Command::new("ip")
             .args(["netns", "exec", ns.name()])
             .args(args)
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -117,6 +122,11 @@ impl Running {
             }
         }
         running
+    }
+
+    /// The child's standard output, when started with a pipe there.
+    pub fn take_stdout(&mut self) -> Option<std::process::ChildStdout> {
+        self.child.as_mut()?.stdout.take()
     }
 
     pub fn pid(&self) -> u32 {

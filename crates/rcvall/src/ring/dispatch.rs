@@ -2,7 +2,7 @@
 //! and TPACKET_V2 frames (latency). Everything above it sees one ring, one batch, one walk.
 
 use super::block::{BlockError, Frames, RawFrame};
-use super::{BlockGuard, FrameGuard, FrameIter, FrameRing, Ring};
+use super::{BlockGuard, FrameGuard, FrameIter, FrameRing, LentBlock, Ring};
 
 /// Most frames of a TPACKET_V2 ring handed out as one batch.
 const MAX_FRAMES_PER_BATCH: usize = 256;
@@ -23,6 +23,14 @@ impl AnyRing {
         }
     }
 
+    /// True while a block is lent out (see [`Ring::lends_outstanding`]).
+    pub(crate) fn lends_outstanding(&self) -> bool {
+        match self {
+            AnyRing::Blocks(ring) => ring.lends_outstanding(),
+            AnyRing::Frames(_) => false,
+        }
+    }
+
     /// The batch under the cursor (a block, or a run of frames), if ready.
     pub(crate) fn take(&mut self) -> Option<AnyGuard<'_>> {
         Some(match self {
@@ -39,12 +47,20 @@ pub(crate) enum AnyGuard<'r> {
     Frames(FrameGuard<'r>),
 }
 
-impl AnyGuard<'_> {
+impl<'r> AnyGuard<'r> {
     /// Packets in the batch, as the kernel counted them.
     pub(crate) fn len(&self) -> usize {
         match self {
             AnyGuard::Block(guard) => guard.len() as usize,
             AnyGuard::Frames(guard) => guard.len() as usize,
+        }
+    }
+
+    /// A V3 block is lent out whole; a run of V2 frames is not lent (given back).
+    pub(crate) fn lend(self) -> Result<LentBlock, AnyGuard<'r>> {
+        match self {
+            AnyGuard::Block(guard) => Ok(guard.lend()),
+            frames @ AnyGuard::Frames(_) => Err(frames),
         }
     }
 

@@ -15,7 +15,7 @@ pub(crate) mod frame;
 pub(crate) use dispatch::{AnyFrames, AnyGuard, AnyRing};
 
 use crate::sys::packet::PacketSocket;
-use crate::sys::ring::RingMap;
+use crate::sys::ring::{LentUnit, RingMap};
 use block::{FramePosition, Frames, RawFrame};
 use std::fmt;
 use std::io;
@@ -298,7 +298,8 @@ pub(crate) fn open(
     }
 }
 
-/// A ring with a read cursor: blocks are taken and returned strictly in ring order.
+/// A ring with a read cursor: blocks are taken strictly in ring order, and returned in order
+/// too unless lent ([`BlockGuard::lend`]).
 #[derive(Debug)]
 pub(crate) struct Ring {
     map: RingMap,
@@ -320,8 +321,19 @@ impl Ring {
     /// Hands the cursor's block back to the kernel and moves on.
     fn release(&mut self) {
         self.map.release(self.cursor);
+        self.advance();
+    }
+
+    fn advance(&mut self) {
         self.position = None;
         self.cursor = (self.cursor + 1) % self.map.block_nr();
+    }
+
+    /// True while a block is lent out. The socket's readiness then says little: the kernel
+    /// reports it readable while the block before the one it fills is user space's
+    /// (packet_poll), which a lent block is until it comes back.
+    pub(crate) fn lends_outstanding(&self) -> bool {
+        self.map.lends_outstanding()
     }
 
     /// True when the block under the cursor is ours and ready to read. A block whose header
@@ -429,9 +441,46 @@ impl BlockGuard<'_> {
     }
 }
 
+impl<'r> BlockGuard<'r> {
+    /// Hands the block to a [`LentBlock`] (which may go to another thread) instead of back to
+    /// the kernel; the cursor moves on.
+    pub(crate) fn lend(self) -> LentBlock {
+        // Not dropped: its Drop would hand the block back to the kernel.
+        let mut guard = std::mem::ManuallyDrop::new(self);
+        let position = guard.position;
+        let ring: &mut Ring = &mut *guard.ring;
+        let unit = ring
+            .map
+            .lend(ring.cursor)
+            .expect("the guard's block is the ring's");
+        ring.advance();
+        LentBlock { unit, position }
+    }
+}
+
 impl Drop for BlockGuard<'_> {
     fn drop(&mut self) {
         self.ring.release();
+    }
+}
+
+/// A block lent out of the ring: its frames stay readable until it is dropped, on any
+/// thread, which hands it back to the kernel.
+#[derive(Debug)]
+pub(crate) struct LentBlock {
+    unit: LentUnit,
+    position: FramePosition,
+}
+
+impl LentBlock {
+    /// Frames in the block.
+    pub(crate) fn len(&self) -> u32 {
+        self.position.remaining()
+    }
+
+    /// The block's frames, in order.
+    pub(crate) fn frames(&self) -> Frames<'_> {
+        Frames::resume(self.unit.bytes(), self.position)
     }
 }
 

@@ -184,6 +184,17 @@ pub struct Recorder {
     limit_reached: bool,
     stats: Vec<(Stats, u64)>,
     scratch: Vec<u8>,
+    /// The stream again (a duplicate descriptor), for lent blocks written here while the
+    /// writer thread is idle; with the framer and arena that takes.
+    inline: Option<InlineStream>,
+    framer: Framer,
+    arena: Vec<u8>,
+}
+
+/// The output stream as the capture thread writes it (see [`Recorder::lend`]).
+struct InlineStream {
+    file: std::fs::File,
+    path: Option<PathBuf>,
 }
 
 fn now_secs() -> i64 {
@@ -249,13 +260,21 @@ impl Recorder {
         } else {
             Framer::Pcap { snaplen }
         };
+        let lends = !positioned && prepared.naming.is_none();
+        let inline = match &prepared.out {
+            Output::Stream { file, path } if lends => Some(InlineStream {
+                file: file.try_clone().context("duplicating the output")?,
+                path: path.clone(),
+            }),
+            _ => None,
+        };
         let writer = WriterThread {
             jobs: jobs_rx,
             free: free_tx,
             shared: Arc::clone(&shared),
             out: prepared.out,
             pcapng: s.pcapng,
-            framer,
+            framer: framer.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("rcvall-writer".into())
@@ -268,7 +287,7 @@ impl Recorder {
             header,
             interfaces: s.interfaces.len(),
             positioned,
-            lends: !positioned && prepared.naming.is_none(),
+            lends,
             packet_buffered: s.packet_buffered,
             chunk: None,
             spares: Vec::with_capacity(POOL_BYTES / CHUNK_BYTES),
@@ -292,6 +311,9 @@ impl Recorder {
             limit_reached: false,
             stats: vec![(Stats::default(), now_ns()); s.interfaces.len()],
             scratch: Vec::with_capacity(256),
+            inline,
+            framer,
+            arena: Vec::new(),
         };
         recorder.acquire_blocking()?;
         recorder.dirty = true;
@@ -399,11 +421,16 @@ impl Recorder {
         self.lends
     }
 
-    /// Hands a whole ring block of interface `slot` to the writer, which writes its packets
-    /// straight from the ring and then hands it back to the kernel. The ring is then the
-    /// buffer: a writer that falls behind leaves the kernel no free block, and packets are
-    /// dropped by the kernel (and counted there) instead of by the writer. What was encoded
-    /// into the current chunk goes first, so the file keeps the packets' order.
+    /// Writes a whole ring block of interface `slot` straight from the ring, then hands it
+    /// back to the kernel. The ring is then the buffer: an output that falls behind leaves
+    /// the kernel no free block, and packets are dropped by the kernel (and counted there)
+    /// instead of by the writer. What was encoded into the current chunk goes first, so the
+    /// file keeps the packets' order.
+    ///
+    /// When the writer thread has nothing queued the block is written here, saving the two
+    /// thread switches of a hand-over per block (the capture and writer threads share the
+    /// capturer's core); a block waiting behind a blocked write waits in the ring, as it would
+    /// in the writer's queue. Otherwise it joins the writer's queue.
     pub fn lend(&mut self, slot: usize, batch: LentBatch) {
         debug_assert!(self.lends);
         if self.dirty {
@@ -415,11 +442,34 @@ impl Recorder {
             slot: slot as u32,
             packets_before: self.file_packets,
         };
-        if let Some(jobs) = &self.jobs {
-            let _ = jobs.send(Job::Lent(job));
-        }
         self.file_packets += packets;
         self.written += packets;
+        // Acquire: the writer's last write happened before it marked its job done.
+        let idle = self.shared.in_flight.load(Ordering::Acquire) == 0;
+        if let Some(stream) = self.inline.as_mut().filter(|_| idle) {
+            if self.shared.failed.load(Ordering::Acquire) {
+                return;
+            }
+            let (written, result) =
+                gather::write_lent(&mut stream.file, &job, &self.framer, &mut self.arena);
+            match result {
+                Ok(()) => {
+                    let short = packets.saturating_sub(written);
+                    self.shared
+                        .lent_shortfall
+                        .fetch_add(short, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    let kept = job.packets_before + written;
+                    thread::fail(&self.shared, error, stream.path.as_deref(), kept, kept);
+                }
+            }
+            return;
+        }
+        if let Some(jobs) = &self.jobs {
+            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
+            let _ = jobs.send(Job::Lent(job));
+        }
     }
 
     /// Waits (bounded) until the writer has written everything handed to it, so that every
@@ -427,6 +477,7 @@ impl Recorder {
     pub fn sync(&mut self) {
         let (done_tx, done_rx) = mpsc::channel();
         if let Some(jobs) = &self.jobs {
+            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
             if jobs.send(Job::Sync(done_tx)).is_ok() {
                 let _ = done_rx.recv_timeout(Duration::from_secs(60));
             }
@@ -560,6 +611,7 @@ impl Recorder {
         }
         self.dirty = false;
         if let Some(jobs) = &self.jobs {
+            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
             let _ = jobs.send(Job::Data(current));
         }
         match next {
@@ -639,6 +691,7 @@ impl Recorder {
         }
         self.send_current(true);
         if let Some(jobs) = &self.jobs {
+            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
             let _ = jobs.send(Job::Close {
                 len: self.file_len,
                 packets: self.file_packets,

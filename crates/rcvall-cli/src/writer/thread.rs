@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -139,6 +139,17 @@ pub struct Shared {
     /// Packets of lent batches the capture thread counted but that could not be walked (a
     /// corrupt frame, which the kernel never writes).
     pub lent_shortfall: AtomicU64,
+    /// Jobs sent and not yet done: 0 means the writer is idle and everything sent is written.
+    pub in_flight: AtomicUsize,
+}
+
+/// Marks one job done when dropped (at the end of its turn, whatever the path).
+struct Done<'a>(&'a AtomicUsize);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Release);
+    }
 }
 
 /// The writer's side of a capture file.
@@ -180,6 +191,7 @@ impl WriterThread {
         });
         let mut children: Vec<std::process::Child> = Vec::new();
         for job in jobs.iter() {
+            let _done = Done(&shared.in_flight);
             if shared.failed.load(Ordering::Relaxed) {
                 // After a failure nothing more is written; chunks and blocks still go back.
                 match job {
@@ -269,7 +281,7 @@ impl WriterThread {
     }
 }
 
-fn fail(
+pub(super) fn fail(
     shared: &Shared,
     error: io::Error,
     path: Option<&Path>,
@@ -375,6 +387,10 @@ impl FileState {
                 chunk.offset + (chunk.first_record + end) as u64,
                 chunk.packets_before + packets,
             )
+        } else if matches!(self.out, Output::Stream { .. }) {
+            // Nothing of this chunk got out; packets the capture thread wrote to the stream
+            // itself (lent blocks) are counted in the chunk's start, not in packets_end.
+            (self.written_end, chunk.packets_before)
         } else {
             (self.written_end, self.packets_end)
         };

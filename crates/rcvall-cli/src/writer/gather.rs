@@ -5,7 +5,7 @@
 //! terminal once, by the kernel — where the chunk path copies it once more into a chunk.
 
 use rcvall::{LentBatch, Packet};
-use rcvall_pcap::{pcap_record_framing, EpbEncoder, Framing};
+use rcvall_pcap::{encode_pcap_record, pcap_record_framing, EpbEncoder, EpbFlags, Framing};
 use std::fs::File;
 use std::io::{self, IoSlice, Write};
 
@@ -20,7 +20,8 @@ const MAX_PIECES: usize = 1024;
 /// The arena of framings and short packets, per writev.
 const ARENA_BYTES: usize = 256 << 10;
 
-/// How records are framed: what the capture thread would otherwise encode into chunks.
+/// How records are encoded: into a chunk whole ([`Framer::encode`]), or as the framing around
+/// data written from where it lies ([`Framer::framing`]).
 #[derive(Clone, Debug)]
 pub enum Framer {
     Pcapng {
@@ -34,6 +35,56 @@ pub enum Framer {
 }
 
 impl Framer {
+    /// The framer of a pcapng section with these interfaces' snap lengths (0 = none), or of
+    /// a pcap file (whose header's snap length is `pcap_snaplen`).
+    pub fn new(pcapng: bool, snaplens: Vec<u32>, pcap_snaplen: u32) -> Framer {
+        if pcapng {
+            Framer::Pcapng {
+                epb: EpbEncoder::new(snaplens),
+                flags_by_pkttype: std::array::from_fn(|t| {
+                    EpbFlags::from_linux_pkttype(t as u8).map(EpbFlags::to_bits)
+                }),
+            }
+        } else {
+            Framer::Pcap {
+                snaplen: pcap_snaplen,
+            }
+        }
+    }
+
+    pub fn is_pcapng(&self) -> bool {
+        matches!(self, Framer::Pcapng { .. })
+    }
+
+    /// Encodes one record at the start of `out`: its length, or None when `out` is short.
+    #[inline]
+    pub fn encode(
+        &self,
+        out: &mut [u8],
+        slot: usize,
+        timestamp_ns: u64,
+        original_len: u32,
+        data: &[u8],
+        pkttype: u8,
+    ) -> io::Result<Option<usize>> {
+        match self {
+            Framer::Pcapng {
+                epb,
+                flags_by_pkttype,
+            } => epb.encode_parts(
+                out,
+                slot as u32,
+                timestamp_ns,
+                original_len,
+                data,
+                flags_by_pkttype[usize::from(pkttype & 7)],
+            ),
+            Framer::Pcap { snaplen } => {
+                encode_pcap_record(out, *snaplen, timestamp_ns, original_len, data)
+            }
+        }
+    }
+
     fn framing(&self, slot: u32, packet: &Packet<'_>) -> io::Result<Framing> {
         let info = &packet.info;
         match self {

@@ -30,8 +30,7 @@ use gather::{Framer, LentJob};
 use naming::Naming;
 use rcvall::{Interface, LentBatch, Stats};
 use rcvall_pcap::{
-    encode_pcap_record, encode_statistics, EpbEncoder, EpbFlags, InterfaceDesc, InterfaceStats,
-    LinkType, PcapWriter, PcapngWriter,
+    encode_statistics, InterfaceDesc, InterfaceStats, LinkType, PcapWriter, PcapngWriter,
 };
 use std::io;
 use std::path::{Path, PathBuf};
@@ -147,9 +146,6 @@ impl Prepared {
 
 /// The capture thread's side of the output.
 pub struct Recorder {
-    pcapng: bool,
-    epb: EpbEncoder,
-    snaplen: u32,
     header: Vec<u8>,
     interfaces: usize,
     positioned: bool,
@@ -160,8 +156,6 @@ pub struct Recorder {
     chunk: Option<Chunk>,
     /// Chunks back from the writer, the most recently returned (cache-warm) last.
     spares: Vec<Chunk>,
-    /// epb_flags words by Linux packet type.
-    flags_by_pkttype: [Option<u32>; 8],
     jobs: Option<Sender<Job>>,
     free: Receiver<Chunk>,
     shared: Arc<Shared>,
@@ -185,10 +179,11 @@ pub struct Recorder {
     stats: Vec<(Stats, u64)>,
     scratch: Vec<u8>,
     /// The stream again (a duplicate descriptor), for lent blocks written here while the
-    /// writer thread is idle; with the framer and arena that takes.
+    /// writer thread is idle, and the arena their framing is built in.
     inline: Option<InlineStream>,
-    framer: Framer,
     arena: Vec<u8>,
+    /// pcapng or pcap records, for chunks and lent blocks alike.
+    framer: Framer,
 }
 
 /// The output stream as the capture thread writes it (see [`Recorder::lend`]).
@@ -244,22 +239,12 @@ impl Recorder {
             .direct
             .store(prepared.out.is_direct(), Ordering::Relaxed);
         let positioned = prepared.out.is_positioned();
-        let snaplen = if s.snaplen == 0 {
+        let pcap_snaplen = if s.snaplen == 0 {
             rcvall_pcap::DEFAULT_SNAPLEN
         } else {
             s.snaplen
         };
-        let epb = EpbEncoder::new(vec![s.snaplen; s.interfaces.len()]);
-        let flags_by_pkttype =
-            std::array::from_fn(|t| EpbFlags::from_linux_pkttype(t as u8).map(EpbFlags::to_bits));
-        let framer = if s.pcapng {
-            Framer::Pcapng {
-                epb: epb.clone(),
-                flags_by_pkttype,
-            }
-        } else {
-            Framer::Pcap { snaplen }
-        };
+        let framer = Framer::new(s.pcapng, vec![s.snaplen; s.interfaces.len()], pcap_snaplen);
         let lends = !positioned && prepared.naming.is_none();
         let inline = match &prepared.out {
             Output::Stream { file, path } if lends => Some(InlineStream {
@@ -273,7 +258,6 @@ impl Recorder {
             free: free_tx,
             shared: Arc::clone(&shared),
             out: prepared.out,
-            pcapng: s.pcapng,
             framer: framer.clone(),
         };
         let handle = std::thread::Builder::new()
@@ -281,9 +265,6 @@ impl Recorder {
             .spawn(move || writer.run())
             .context("starting the writer thread")?;
         let mut recorder = Recorder {
-            pcapng: s.pcapng,
-            epb,
-            snaplen,
             header,
             interfaces: s.interfaces.len(),
             positioned,
@@ -291,7 +272,6 @@ impl Recorder {
             packet_buffered: s.packet_buffered,
             chunk: None,
             spares: Vec::with_capacity(POOL_BYTES / CHUNK_BYTES),
-            flags_by_pkttype,
             jobs: Some(jobs_tx),
             free: free_rx,
             shared,
@@ -361,24 +341,14 @@ impl Recorder {
         };
         let spare = chunk.spare();
         let room = spare.len().saturating_sub(ISB_ROOM * self.interfaces);
-        let used = if self.pcapng {
-            self.epb.encode_parts(
-                &mut spare[..room],
-                slot as u32,
-                timestamp_ns,
-                original_len,
-                data,
-                self.flags_by_pkttype[usize::from(pkttype & 7)],
-            )?
-        } else {
-            encode_pcap_record(
-                &mut spare[..room],
-                self.snaplen,
-                timestamp_ns,
-                original_len,
-                data,
-            )?
-        };
+        let used = self.framer.encode(
+            &mut spare[..room],
+            slot,
+            timestamp_ns,
+            original_len,
+            data,
+            pkttype,
+        )?;
         let Some(n) = used else {
             return Ok(false);
         };
@@ -466,21 +436,29 @@ impl Recorder {
             }
             return;
         }
-        if let Some(jobs) = &self.jobs {
-            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
-            let _ = jobs.send(Job::Lent(job));
+        self.send(Job::Lent(job));
+    }
+
+    /// Hands a job to the writer, counted in flight until the writer has done it; false when
+    /// the writer is gone.
+    fn send(&self, job: Job) -> bool {
+        let Some(jobs) = &self.jobs else {
+            return false;
+        };
+        self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
+        if jobs.send(job).is_err() {
+            self.shared.in_flight.fetch_sub(1, Ordering::AcqRel);
+            return false;
         }
+        true
     }
 
     /// Waits (bounded) until the writer has written everything handed to it, so that every
     /// lent block is back and counted as delivered.
     pub fn sync(&mut self) {
         let (done_tx, done_rx) = mpsc::channel();
-        if let Some(jobs) = &self.jobs {
-            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
-            if jobs.send(Job::Sync(done_tx)).is_ok() {
-                let _ = done_rx.recv_timeout(Duration::from_secs(60));
-            }
+        if self.send(Job::Sync(done_tx)) {
+            let _ = done_rx.recv_timeout(Duration::from_secs(60));
         }
     }
 
@@ -610,10 +588,7 @@ impl Recorder {
             self.next_offset = current.offset + current.len as u64;
         }
         self.dirty = false;
-        if let Some(jobs) = &self.jobs {
-            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
-            let _ = jobs.send(Job::Data(current));
-        }
+        self.send(Job::Data(current));
         match next {
             Some(fresh) => self.chunk = Some(fresh),
             None if !last => {
@@ -665,7 +640,7 @@ impl Recorder {
     /// Ends the current file: statistics blocks, the last chunk, its exact length.
     fn close_file(&mut self, compress: Option<String>, next: Option<PathBuf>) -> io::Result<()> {
         self.acquire_blocking()?;
-        if self.pcapng {
+        if self.framer.is_pcapng() {
             let end = now_ns();
             for (slot, (s, start_ns)) in self.stats.iter().enumerate() {
                 encode_statistics(
@@ -690,15 +665,12 @@ impl Recorder {
             }
         }
         self.send_current(true);
-        if let Some(jobs) = &self.jobs {
-            self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
-            let _ = jobs.send(Job::Close {
-                len: self.file_len,
-                packets: self.file_packets,
-                compress,
-                next,
-            });
-        }
+        self.send(Job::Close {
+            len: self.file_len,
+            packets: self.file_packets,
+            compress,
+            next,
+        });
         self.file_len = 0;
         self.file_packets = 0;
         self.next_offset = 0;

@@ -166,7 +166,6 @@ pub struct WriterThread {
     pub free: Sender<Chunk>,
     pub shared: Arc<Shared>,
     pub out: Output,
-    pub pcapng: bool,
     pub framer: Framer,
 }
 
@@ -178,9 +177,9 @@ impl WriterThread {
             free,
             shared,
             out,
-            pcapng,
             framer,
         } = self;
+        let pcapng = framer.is_pcapng();
         let mut arena = Vec::new();
         let mut closed_packets = 0u64;
         let mut state = Some(FileState {

@@ -325,14 +325,7 @@ fn a_flood_through_the_batch_stream_has_exact_counts_and_no_loss() {
     testkit::require_root();
     let pair = Pair::new().unwrap();
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let capture = pair.b.ns.run(|| {
-        Capture::builder()
-            .interface_name(&pair.b.ifname)
-            .families(Families::V4)
-            .direction(Some(rcvall::Direction::In))
-            .open()
-            .unwrap()
-    });
+    let capture = pair.b.ns.run(|| inbound_v4(&pair).open().unwrap());
     // 100,000 frames of 64-byte UDP take ~14 MiB of the 32 MiB ring: none may be dropped even
     // if the reader stalls, so any loss is the reader's fault.
     let (captured, stats, sent) = block_on(async {

@@ -50,6 +50,14 @@ pub fn capture(ns: &Netns, addr: IpAddr, mode: RcvAll) -> Socket {
     })
 }
 
+/// A capture of pair.b's interface, IPv4, inbound only (what most engine tests flood).
+pub fn inbound_v4(pair: &testkit::Pair) -> rcvall::CaptureBuilder {
+    rcvall::Capture::builder()
+        .interface_name(&pair.b.ifname)
+        .families(rcvall::Families::V4)
+        .direction(Some(rcvall::Direction::In))
+}
+
 /// Receives until the socket stays quiet for `quiet` (bounded: 20,000 datagrams or 10 s).
 pub fn collect(socket: &Socket, quiet: Duration) -> Vec<Captured> {
     socket.set_read_timeout(Some(quiet)).unwrap();

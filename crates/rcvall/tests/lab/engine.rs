@@ -187,12 +187,7 @@ fn exact_statistics_with_a_tiny_ring_under_a_flood() {
     let pair = Pair::new().unwrap();
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
     // Two 4 KiB blocks: the ring overflows at once while nobody reads.
-    let builder = Capture::builder()
-        .interface_name(&pair.b.ifname)
-        .families(Families::V4)
-        .direction(Some(Direction::In))
-        .ring_size(8 << 10)
-        .block_size(4 << 10);
+    let builder = inbound_v4(&pair).ring_size(8 << 10).block_size(4 << 10);
     let mut capture = open_in(&pair.b.ns, builder);
     let flood = testkit::flood_udp(
         &pair.a.ns,
@@ -334,12 +329,7 @@ fn lent_batches_hold_the_ring_until_dropped_and_the_counts_stay_exact() {
     let pair = Pair::new().unwrap();
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
     // Two 4 KiB blocks, each holding a few 1 KiB datagrams.
-    let builder = Capture::builder()
-        .interface_name(&pair.b.ifname)
-        .families(Families::V4)
-        .direction(Some(Direction::In))
-        .ring_size(8 << 10)
-        .block_size(4 << 10);
+    let builder = inbound_v4(&pair).ring_size(8 << 10).block_size(4 << 10);
     let mut capture = open_in(&pair.b.ns, builder);
     let datagram = |i: u32| {
         let mut payload = b"rcvt-lent-".to_vec();

@@ -101,10 +101,7 @@ fn a_link_flap_does_not_end_a_capture_and_counts_are_exact() {
     testkit::require_root();
     let pair = Pair::new().unwrap();
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let builder = Capture::builder()
-        .interface_name(&pair.b.ifname)
-        .families(Families::V4)
-        .direction(Some(rcvall::Direction::In));
+    let builder = inbound_v4(&pair);
     let mut capture = pair.b.ns.run(|| builder.open().unwrap());
     let mut seen = 0usize;
     let mut drain = |capture: &mut Capture, quiet: Duration| {
@@ -282,10 +279,7 @@ fn mtu_change_rename_and_address_churn_do_not_end_a_capture() {
     let pair = Pair::new().unwrap();
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
     let socket = capture(&pair.b.ns, IpAddr::V4(pair.b.v4), RcvAll::IpLevel);
-    let builder = Capture::builder()
-        .interface_name(&pair.b.ifname)
-        .families(Families::V4)
-        .direction(Some(rcvall::Direction::In));
+    let builder = inbound_v4(&pair);
     let mut capture = pair.b.ns.run(|| builder.open().unwrap());
     let addr = format!("{}/24", pair.b.v4);
     let faults: [(&str, &[&[&str]]); 3] = [
@@ -319,11 +313,8 @@ fn mtu_change_rename_and_address_churn_do_not_end_a_capture() {
             );
         }
         let via_socket = collect(&socket, Duration::from_millis(300));
-        assert_eq!(
-            with_marker(&via_socket, b"rcvt-churn-").len(),
-            5,
-            "{fault}: the socket goes on"
-        );
+        let via_socket = with_marker(&via_socket, b"rcvt-churn-").len();
+        assert_eq!(via_socket, 5, "{fault}: the socket goes on");
         let mut via_capture = 0;
         while let Some(batch) = capture
             .next_batch(Some(Duration::from_millis(200)))
@@ -335,10 +326,7 @@ fn mtu_change_rename_and_address_churn_do_not_end_a_capture() {
                 .count();
         }
         assert_eq!(via_capture, 5, "{fault}: the capture goes on");
-        eprintln!(
-            "FAULT | {fault} | socket {} of 5, capture {via_capture} of 5",
-            5
-        );
+        eprintln!("FAULT | {fault} | socket {via_socket} of 5, capture {via_capture} of 5");
     }
 }
 

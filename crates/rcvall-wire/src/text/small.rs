@@ -114,15 +114,8 @@ impl Printer<'_> {
         length -= 2;
         match opcode {
             1 | 2 => {
-                if length == 0 {
-                    self.trunc_here();
-                    return Ok(());
-                }
-                self.ps(" \"");
-                let n = self.tftp_string(bp, length)?;
-                self.ps("\"");
+                let n = self.tftp_quoted(bp, length)?;
                 if n == 0 {
-                    self.trunc_here();
                     return Ok(());
                 }
                 bp += n;
@@ -177,21 +170,26 @@ impl Printer<'_> {
                     // tcpdump's format for unknown codes carries a stray quote.
                     None => self.p(format_args!(" tftp-err-#{code} \"")),
                 }
-                bp += 2;
-                length -= 2;
-                if length == 0 {
-                    self.trunc_here();
-                    return Ok(());
-                }
-                self.ps(" \"");
-                let n = self.tftp_string(bp, length)?;
-                self.ps("\"");
-                if n == 0 {
-                    self.trunc_here();
-                }
+                self.tftp_quoted(bp + 2, length - 2)?;
             }
         }
         Ok(())
+    }
+
+    /// ` "STRING"`, a NUL-terminated string (the file name, the error message): its length
+    /// with the NUL, or 0 when the packet ends first (marked cut short).
+    fn tftp_quoted(&mut self, bp: usize, length: u32) -> Result<usize, Trunc> {
+        if length == 0 {
+            self.trunc_here();
+            return Ok(0);
+        }
+        self.ps(" \"");
+        let n = self.tftp_string(bp, length)?;
+        self.ps("\"");
+        if n == 0 {
+            self.trunc_here();
+        }
+        Ok(n)
     }
 
     /// The option list of a request or OACK: NUL-terminated strings, a space before each

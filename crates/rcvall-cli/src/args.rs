@@ -89,11 +89,11 @@ pub struct CaptureArgs {
     #[arg(short = 's', long, value_name = "N")]
     pub snaplen: Option<u32>,
     /// Write packets to FILE (pcapng; pcap when FILE ends in .pcap); - is standard output.
-    /// A writer thread writes them (O_DIRECT where the file system allows it) from at most
-    /// 32 MiB of buffers; when the disk falls that far behind, packets are counted as "dropped
-    /// by writer" instead of stalling the capture. To a pipe or standard output full-size
-    /// packets are written straight from the ring (no buffer; a slow reader shows as "dropped
-    /// by kernel").
+    /// To a file a writer thread writes them (O_DIRECT where the file system allows it) from
+    /// at most 32 MiB of buffers; when the disk falls that far behind, packets are counted as
+    /// "dropped by writer" instead of stalling the capture. To a pipe, a device or standard
+    /// output the capture thread writes them itself, full-size packets straight from the ring
+    /// (the ring is the buffer; a slow reader shows as "dropped by kernel").
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Output format (default: text on standard output, pcapng with -w).

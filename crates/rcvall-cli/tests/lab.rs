@@ -200,6 +200,60 @@ fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
     );
 }
 
+/// Standard output on a full file system, small packets: their chunks are written by the
+/// capture thread itself (the writer thread idle). The failure is reported as the writer's
+/// would be, and the summary counts the packets the file holds whole.
+#[test]
+fn a_full_disk_behind_standard_output_ends_with_status_1_and_the_file_holds_the_count() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let fs = TinyFs::new("stdout-full", "256k");
+    let file = fs.0.join("stdout.pcapng");
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let mut capture = Running::start_to(
+        &pair.b.ns,
+        &[RCVALL, "capture", "-i", "rcvt0", "-q", "-w", "-"],
+        "capturing on",
+        std::fs::File::create(&file).unwrap().into(),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let flood = testkit::flood_udp(
+        &pair.a.ns,
+        pair.b.sock_v4(9),
+        200_000,
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let (code, err) = capture.wait(Duration::from_secs(60));
+    flood.stop();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("writing to standard output failed: No space left on device"),
+        "{err}"
+    );
+    let captured = summary_count(&err, " packets captured");
+    assert!(captured > 100, "{err}");
+    // A stream is not cut back (tcpdump's neither): the last record may be partial, and
+    // everything before it is whole and counted.
+    let bytes = std::fs::read(&file).unwrap();
+    let mut reader = CaptureReader::new(&bytes[..]).unwrap();
+    let mut whole = 0u64;
+    loop {
+        match reader.next_record() {
+            Ok(Some(_)) => whole += 1,
+            Ok(None) => break,
+            Err(e) => {
+                assert!(e.to_string().contains("cut short"), "{e}");
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        whole, captured,
+        "the summary counts the whole packets: {err}"
+    );
+}
+
 #[test]
 fn dropping_to_nobody_keeps_capturing_without_cap_net_raw() {
     testkit::require_root();

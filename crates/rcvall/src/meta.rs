@@ -20,6 +20,7 @@ pub enum PacketType {
 
 impl PacketType {
     /// From the kernel's packet type; `None` for types a capture never sees on an IP interface.
+    #[inline]
     pub fn from_pkttype(pkttype: u8) -> Option<PacketType> {
         Some(match pkttype {
             libc::PACKET_HOST => PacketType::Host,
@@ -32,6 +33,7 @@ impl PacketType {
     }
 
     /// The kernel's packet type.
+    #[inline]
     pub fn pkttype(self) -> u8 {
         match self {
             PacketType::Host => libc::PACKET_HOST,
@@ -89,6 +91,7 @@ impl PacketInfo {
 
     /// The metadata of a ring frame; `mtu` tells GSO super-packets on kernels that do not
     /// flag them (longer than the interface's MTU).
+    #[inline]
     pub(crate) fn from_frame(frame: &crate::ring::block::RawFrame<'_>, mtu: u32) -> PacketInfo {
         PacketInfo {
             timestamp_ns: frame.timestamp_ns,

@@ -299,25 +299,7 @@ pub(super) fn fail(
 impl FileState {
     fn write(&mut self, chunk: &mut Chunk, shared: &Shared) -> io::Result<()> {
         match &mut self.out {
-            Output::Stream { file, .. } => {
-                let mut written = 0;
-                let bytes = chunk.filled();
-                while written < bytes.len() {
-                    match file.write(&bytes[written..]) {
-                        Ok(0) => {
-                            chunk.len = written;
-                            return Err(io::ErrorKind::WriteZero.into());
-                        }
-                        Ok(n) => written += n,
-                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                        Err(err) => {
-                            // Remember how far it got, for the count of whole packets.
-                            chunk.len = written;
-                            return Err(err);
-                        }
-                    }
-                }
-            }
+            Output::Stream { file, .. } => write_stream(file, chunk)?,
             Output::Positioned { file, direct, .. } => {
                 let mut written = 0usize;
                 let offset = chunk.offset;
@@ -376,6 +358,9 @@ impl FileState {
     /// After a failed write of `chunk` (its `len` now what reached the file): cuts the file
     /// back to the last whole record and returns the packets it then holds.
     fn cut_back(&mut self, chunk: &Chunk) -> u64 {
+        if matches!(self.out, Output::Stream { .. }) {
+            return stream_kept(chunk, self.pcapng);
+        }
         let (cut, kept) = if chunk.len > chunk.first_record {
             let (end, packets) = whole_records(
                 &chunk.filled()[chunk.first_record..],
@@ -386,10 +371,6 @@ impl FileState {
                 chunk.offset + (chunk.first_record + end) as u64,
                 chunk.packets_before + packets,
             )
-        } else if matches!(self.out, Output::Stream { .. }) {
-            // Nothing of this chunk got out; packets the capture thread wrote to the stream
-            // itself (lent blocks) are counted in the chunk's start, not in packets_end.
-            (self.written_end, chunk.packets_before)
         } else {
             (self.written_end, self.packets_end)
         };
@@ -409,6 +390,43 @@ impl FileState {
             Output::Positioned { file, .. } => file.set_len(len),
         }
     }
+}
+
+/// Writes a chunk to a stream, all of it; after a failure `chunk.len` is what got out.
+pub(super) fn write_stream(file: &mut File, chunk: &mut Chunk) -> io::Result<()> {
+    let mut written = 0;
+    let bytes = chunk.filled();
+    while written < bytes.len() {
+        match file.write(&bytes[written..]) {
+            Ok(0) => {
+                chunk.len = written;
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            Ok(n) => written += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => {
+                // Remember how far it got, for the count of whole packets.
+                chunk.len = written;
+                return Err(err);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The packets a stream holds after a failed [`write_stream`] of `chunk`: those before the
+/// chunk (counted in its start, also what the capture thread wrote itself) and the whole
+/// records of it that got out.
+pub(super) fn stream_kept(chunk: &Chunk, pcapng: bool) -> u64 {
+    if chunk.len <= chunk.first_record {
+        return chunk.packets_before;
+    }
+    let (_, packets) = whole_records(
+        &chunk.filled()[chunk.first_record..],
+        pcapng,
+        chunk.file_start,
+    );
+    chunk.packets_before + packets
 }
 
 fn libc_einval() -> i32 {

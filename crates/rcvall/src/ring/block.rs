@@ -113,10 +113,12 @@ impl fmt::Display for BlockError {
 
 impl std::error::Error for BlockError {}
 
+#[inline]
 fn u16_at(bytes: &[u8], range: std::ops::Range<usize>) -> u16 {
     u16::from_ne_bytes(bytes[range].try_into().expect("2-byte field"))
 }
 
+#[inline]
 fn u32_at(bytes: &[u8], range: std::ops::Range<usize>) -> u32 {
     u32::from_ne_bytes(bytes[range].try_into().expect("4-byte field"))
 }
@@ -185,6 +187,7 @@ impl<'a> Frames<'a> {
         }
     }
 
+    #[inline]
     fn frame_at(&self, offset: usize) -> Result<RawFrame<'a>, BlockError> {
         let out_of_bounds = BlockError::FrameOutOfBounds { offset };
         let header = offset
@@ -220,6 +223,7 @@ impl<'a> Frames<'a> {
 impl<'a> Iterator for Frames<'a> {
     type Item = Result<RawFrame<'a>, BlockError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;

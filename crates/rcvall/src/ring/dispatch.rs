@@ -83,6 +83,7 @@ pub(crate) enum AnyFrames<'a> {
 impl<'a> Iterator for AnyFrames<'a> {
     type Item = Result<RawFrame<'a>, BlockError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             AnyFrames::Block(frames) => frames.next(),

@@ -254,6 +254,7 @@ pub(crate) struct FrameIter<'a> {
 impl<'a> Iterator for FrameIter<'a> {
     type Item = Result<RawFrame<'a>, block::BlockError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.next == self.count {
             return None;

@@ -226,10 +226,12 @@ fn flags_option(bits: u32) -> [u8; EPB_FLAGS_OPTION_LEN] {
     opt
 }
 
-/// `dst.copy_from_slice(src)`, with small packets (most of a flood) copied by two fixed-size
-/// copies that overlap in the middle: straight-line vector moves, where a loop over 16-byte
-/// steps is turned back into a call to memcpy by the compiler and memcpy's size dispatch costs
-/// about as much as copying a 64-byte packet.
+/// `dst.copy_from_slice(src)`, with packets under 64 bytes (a 64-byte frame's IP packet, the
+/// bulk of a small-packet flood) copied by two fixed-size copies that overlap in the middle:
+/// straight-line vector moves. A loop over 16-byte steps is turned back into a call to memcpy
+/// by the compiler, and memcpy's size dispatch costs about as much as copying such a packet
+/// (encoder alone, 50 bytes: 6.8–7.2 → 6.4–6.6 ns/pkt); from 64 bytes up the call is kept
+/// (larger fixed-size classes measured no better).
 #[inline]
 fn copy_packet(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
@@ -244,8 +246,6 @@ fn copy_packet(dst: &mut [u8], src: &[u8]) {
         8..=15 => copy_ends::<8>(dst, src),
         16..=31 => copy_ends::<16>(dst, src),
         32..=63 => copy_ends::<32>(dst, src),
-        64..=127 => copy_ends::<64>(dst, src),
-        128..=256 => copy_ends::<128>(dst, src),
         _ => dst.copy_from_slice(src),
     }
 }

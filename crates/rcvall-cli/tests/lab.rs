@@ -167,14 +167,9 @@ fn sigterm_during_a_flood_leaves_a_valid_file_matching_the_summary() {
     flood_then_signal("TERM");
 }
 
-#[test]
-fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
-    testkit::require_root();
-    let pair = Pair::new().unwrap();
-    let fs = TinyFs::new("full", "256k");
-    let file = fs.0.join("full.pcapng");
-    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let mut capture = start_capture(&pair.b.ns, &["-i", "rcvt0", "-w", file.to_str().unwrap()]);
+/// Floods UDP at `pair`'s b side (a sink listening on port 9) until `capture` exits, as it
+/// does on a full disk; its exit code and stderr.
+fn flood_until_it_fails(pair: &Pair, mut capture: Running) -> (Option<i32>, String) {
     let flood = testkit::flood_udp(
         &pair.a.ns,
         pair.b.sock_v4(9),
@@ -182,8 +177,20 @@ fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
         Duration::from_secs(10),
     )
     .unwrap();
-    let (code, err) = capture.wait(Duration::from_secs(60));
+    let outcome = capture.wait(Duration::from_secs(60));
     flood.stop();
+    outcome
+}
+
+#[test]
+fn a_full_disk_ends_with_status_1_and_a_file_valid_to_its_last_packet() {
+    testkit::require_root();
+    let pair = Pair::new().unwrap();
+    let fs = TinyFs::new("full", "256k");
+    let file = fs.0.join("full.pcapng");
+    let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
+    let capture = start_capture(&pair.b.ns, &["-i", "rcvt0", "-w", file.to_str().unwrap()]);
+    let (code, err) = flood_until_it_fails(&pair, capture);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
     let kept: u64 = err
@@ -210,22 +217,14 @@ fn a_full_disk_behind_standard_output_ends_with_status_1_and_the_file_holds_the_
     let fs = TinyFs::new("stdout-full", "256k");
     let file = fs.0.join("stdout.pcapng");
     let _sink = testkit::udp_sink(&pair.b.ns, pair.b.sock_v4(9)).unwrap();
-    let mut capture = Running::start_to(
+    let capture = Running::start_to(
         &pair.b.ns,
         &[RCVALL, "capture", "-i", "rcvt0", "-q", "-w", "-"],
         "capturing on",
         std::fs::File::create(&file).unwrap().into(),
     );
     std::thread::sleep(Duration::from_millis(200));
-    let flood = testkit::flood_udp(
-        &pair.a.ns,
-        pair.b.sock_v4(9),
-        200_000,
-        Duration::from_secs(10),
-    )
-    .unwrap();
-    let (code, err) = capture.wait(Duration::from_secs(60));
-    flood.stop();
+    let (code, err) = flood_until_it_fails(&pair, capture);
     assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("writing to standard output failed: No space left on device"),

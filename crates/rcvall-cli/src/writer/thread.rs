@@ -358,9 +358,11 @@ impl FileState {
     /// After a failed write of `chunk` (its `len` now what reached the file): cuts the file
     /// back to the last whole record and returns the packets it then holds.
     fn cut_back(&mut self, chunk: &Chunk) -> u64 {
-        if matches!(self.out, Output::Stream { .. }) {
-            return stream_kept(chunk, self.pcapng);
-        }
+        let file = match &self.out {
+            // A stream cannot be cut: what got out stays.
+            Output::Stream { .. } => return stream_kept(chunk, self.pcapng),
+            Output::Positioned { file, .. } => file,
+        };
         let (cut, kept) = if chunk.len > chunk.first_record {
             let (end, packets) = whole_records(
                 &chunk.filled()[chunk.first_record..],
@@ -374,9 +376,7 @@ impl FileState {
         } else {
             (self.written_end, self.packets_end)
         };
-        if let Output::Positioned { file, .. } = &self.out {
-            let _ = file.set_len(cut);
-        }
+        let _ = file.set_len(cut);
         kept
     }
 

@@ -41,6 +41,18 @@ impl Printer<'_> {
         Ok(true)
     }
 
+    /// The next optional 32-bit field, the position past it; None (and the truncation mark)
+    /// when it is not all there.
+    fn gre_u32(&mut self, bp: &mut usize, len: &mut u32) -> Result<Option<u32>, Trunc> {
+        if !self.gre_take(bp, len, 4)? {
+            return Ok(None);
+        }
+        let value = self.u32(*bp)?;
+        *bp += 4;
+        *len -= 4;
+        Ok(Some(value))
+    }
+
     fn gre0(&mut self, mut bp: usize, length: u32) -> R {
         let mut len = length;
         let flags = self.u16(bp)?;
@@ -75,22 +87,16 @@ impl Printer<'_> {
             len -= 2;
         }
         if flags & 0x2000 != 0 {
-            if !self.gre_take(&mut bp, &mut len, 4)? {
+            let Some(key) = self.gre_u32(&mut bp, &mut len)? else {
                 return Ok(());
-            }
-            let key = self.u32(bp)?;
+            };
             self.p(format_args!(", key=0x{key:x}"));
-            bp += 4;
-            len -= 4;
         }
         if flags & 0x1000 != 0 {
-            if !self.gre_take(&mut bp, &mut len, 4)? {
+            let Some(seq) = self.gre_u32(&mut bp, &mut len)? else {
                 return Ok(());
-            }
-            let seq = self.u32(bp)?;
+            };
             self.p(format_args!(", seq {seq}"));
-            bp += 4;
-            len -= 4;
         }
         if flags & 0x4000 != 0 {
             loop {
@@ -145,31 +151,22 @@ impl Printer<'_> {
         len -= 2;
         bp += 2;
         if flags & 0x2000 != 0 {
-            if !self.gre_take(&mut bp, &mut len, 4)? {
+            let Some(k) = self.gre_u32(&mut bp, &mut len)? else {
                 return Ok(());
-            }
-            let k = self.u32(bp)?;
+            };
             self.p(format_args!(", call {}", k & 0xffff));
-            len -= 4;
-            bp += 4;
         }
         if flags & 0x1000 != 0 {
-            if !self.gre_take(&mut bp, &mut len, 4)? {
+            let Some(seq) = self.gre_u32(&mut bp, &mut len)? else {
                 return Ok(());
-            }
-            let seq = self.u32(bp)?;
+            };
             self.p(format_args!(", seq {seq}"));
-            bp += 4;
-            len -= 4;
         }
         if flags & 0x0080 != 0 {
-            if !self.gre_take(&mut bp, &mut len, 4)? {
+            let Some(ack) = self.gre_u32(&mut bp, &mut len)? else {
                 return Ok(());
-            }
-            let ack = self.u32(bp)?;
+            };
             self.p(format_args!(", ack {ack}"));
-            bp += 4;
-            len -= 4;
         }
         if flags & 0x1000 == 0 {
             self.ps(", no-payload");
